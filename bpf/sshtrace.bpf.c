@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sshtrace: passive capture of OpenSSH sessions.
+ *
+ * How it hooks, and why (see DESIGN.md for the measurements):
+ *  - Process lineage comes from the rare sched tracepoints (fork, exec, exit). A process enters
+ *    the `procs` map when an sshd listener forks it (a new connection) or when a tracked process
+ *    forks it; every descendant of a connection is therefore tracked from its first instruction,
+ *    whatever OpenSSH's process layout is (9.x rexec'd `sshd -R`, 10.x `sshd-session` and
+ *    `sshd-auth`, root logins without a [priv] monitor).
+ *  - Session data is taken where sshd itself moves it: sshd reads the user's screen from the pty
+ *    master (or the session's pipes) and writes the user's keystrokes to it. The daemon places
+ *    uprobes on the PLT stubs of read/write/open inside the OpenSSH binaries (never inside libc),
+ *    so they fire only in processes running those binaries and cost unrelated processes, and the
+ *    user's own commands, nothing. A syscall tracepoint on read/write would tax every process on
+ *    the machine; per-pid libc uprobes would race with the session's first output.
+ *  - Nothing is dropped silently: each failure bumps gap_counts, which the daemon reports as
+ *    capture_gap events.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "sshtrace.h"
+
+#define S_IFMT 00170000
+#define S_IFIFO 0010000
+#define S_IFCHR 0020000
+#define S_IFSOCK 0140000
+#define AF_INET 2
+#define AF_INET6 10
+#define ECHO_FLAG 0000010
+#define PTMX_RDEV ((5U << 20) | 2U) /* kernel dev_t of /dev/ptmx */
+
+/*
+ * Masks a length that is already known to be in range, so the verifier sees the bound too. The
+ * empty asm hides the earlier range check from clang, which would otherwise drop the mask and
+ * hand the verifier an unbounded copy of the register. The mask is twice the limit: a no-op on
+ * every valid length (never the original agent's 4096 -> 0 truncation).
+ */
+#define VERIFIER_BOUND(v, limit)                  \
+	({                                         \
+		asm volatile("" : "+r"(v));        \
+		(v) &= (limit) * 2 - 1;            \
+	})
+
+/* procs value flags */
+#define PROC_IGNORED 1 /* the daemon itself and its children: never traced */
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Tracked process: which connection it belongs to. */
+struct proc_info {
+	__u32 conn_tgid;
+	__u32 flags;
+};
+
+/* A read/write/open between its uprobe and its uretprobe. */
+struct pending_call {
+	__u64 buf;  /* user buffer or path pointer */
+	__u64 ino;
+	__s32 fd;
+	__s32 tty_index;
+	__u32 conn_tgid;
+	__u16 kind;
+	__u16 echo_off;
+	__u32 flags; /* open(2) flags */
+	__u32 mode;  /* open(2) mode */
+};
+
+/* Records to the daemon. Size set by the loader before load (default 16 MiB). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);
+} events SEC(".maps");
+
+/* sshd listener tgids. Added here when a process execs a file named "sshd" outside any session,
+ * and by the daemon's /proc scan at start; deleted at exit. Few listeners exist. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u8);
+} listeners SEC(".maps");
+
+/* Every process of every SSH connection, by tgid. Added at fork (and by the daemon's /proc scan),
+ * deleted at exit. Sized for thousands of concurrent sessions with their commands. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct proc_info);
+} procs SEC(".maps");
+
+/* Calls in flight between uprobe and uretprobe, by pid_tgid (one per thread at most).
+ * Added at entry, deleted at return; LRU so a thread killed mid-call cannot leak an entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct pending_call);
+} pending SEC(".maps");
+
+/* Staging area for one variable-length record per CPU, indexed by CPU number (the loader sets
+ * max_entries to the number of possible CPUs). Not a PERCPU_ARRAY: those cap values at 32 KiB,
+ * and a record plus the verifier's mask of a 16 KiB chunk needs more. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8[SSHTRACE_SCRATCH]);
+} scratch SEC(".maps");
+
+/* Lost data per reason (enum gap_reason), per CPU; the daemon sums and reports them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, GAP_REASONS);
+	__type(key, __u32);
+	__type(value, struct gap_count);
+} gap_counts SEC(".maps");
+
+static __always_inline void count_gap(__u32 reason, __u64 bytes)
+{
+	struct gap_count *g = bpf_map_lookup_elem(&gap_counts, &reason);
+
+	if (g) {
+		g->events += 1;
+		g->bytes += bytes;
+	}
+}
+
+static __always_inline void *scratch_buf(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+/* Sends a staged record; a full ring buffer is counted, never ignored. */
+static __always_inline void emit(void *rec, __u64 size, __u64 data_bytes)
+{
+	if (size > SSHTRACE_SCRATCH)
+		return;
+	if (bpf_ringbuf_output(&events, rec, size, 0))
+		count_gap(GAP_RINGBUF_FULL, data_bytes);
+}
+
+static __always_inline void fill_header(struct rec_header *h, __u16 type, __u16 flags, __u32 size)
+{
+	h->type = type;
+	h->flags = flags;
+	h->size = size;
+	h->ktime = bpf_ktime_get_boot_ns();
+}
+
+/* The struct file behind descriptor fd of task t, or NULL. */
+static __always_inline struct file *fd_file(struct task_struct *t, __s32 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **arr;
+	struct file *f = NULL;
+
+	if (!fdt || fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	arr = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	return f;
+}
+
+/*
+ * Decides whether a descriptor carries session data. The pty master is recognised by its device
+ * number (5:2 for both /dev/ptmx and /dev/pts/ptmx); its pts number and echo state come from the
+ * tty_struct that the master file's private data points to (tty->link is the slave side, whose
+ * termios the shell and programs like sudo change).
+ */
+static __always_inline __u16 classify_fd(struct task_struct *t, __s32 fd, __u64 *ino,
+					 __s32 *tty_index, __u16 *echo_off)
+{
+	struct file *f = fd_file(t, fd);
+	struct inode *inode;
+	__u32 mode;
+
+	*tty_index = -1;
+	*echo_off = 0;
+	if (!f)
+		return FD_OTHER;
+	inode = BPF_CORE_READ(f, f_inode);
+	mode = BPF_CORE_READ(inode, i_mode);
+	*ino = BPF_CORE_READ(inode, i_ino);
+	if ((mode & S_IFMT) == S_IFIFO)
+		return FD_PIPE;
+	if ((mode & S_IFMT) == S_IFCHR && BPF_CORE_READ(inode, i_rdev) == PTMX_RDEV) {
+		struct tty_file_private *priv = BPF_CORE_READ(f, private_data);
+		struct tty_struct *tty = BPF_CORE_READ(priv, tty);
+
+		*tty_index = BPF_CORE_READ(tty, index);
+		if (!(BPF_CORE_READ(tty, link, termios.c_lflag) & ECHO_FLAG))
+			*echo_off = 1;
+		return FD_PTMX;
+	}
+	return FD_OTHER;
+}
+
+static __always_inline struct proc_info *traced_proc(__u32 tgid)
+{
+	struct proc_info *pi = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (!pi || (pi->flags & PROC_IGNORED))
+		return NULL;
+	return pi;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid;
+	__u32 ctgid = child->tgid;
+	struct proc_info info = {};
+	struct proc_info *pi;
+	struct rec_fork r = {};
+	__u16 flags = 0;
+
+	if (child->pid != ctgid)
+		return 0; /* a new thread, not a new process */
+	if (bpf_map_lookup_elem(&listeners, &ptgid)) {
+		/* The listener forked: a new connection, keyed by this child (the ptm_pid). */
+		info.conn_tgid = ctgid;
+		flags = RF_NEW_CONN;
+	} else {
+		pi = bpf_map_lookup_elem(&procs, &ptgid);
+		if (!pi)
+			return 0;
+		info = *pi;
+	}
+	if (bpf_map_update_elem(&procs, &ctgid, &info, BPF_ANY)) {
+		count_gap(GAP_PROCS_FULL, 0);
+		return 0;
+	}
+	if (info.flags & PROC_IGNORED)
+		return 0;
+	fill_header(&r.h, REC_FORK, flags, sizeof(r));
+	r.parent_tgid = ptgid;
+	r.child_tgid = ctgid;
+	r.conn_tgid = info.conn_tgid;
+	r.uid = (__u32)bpf_get_current_uid_gid();
+	r.child_start = child->start_boottime;
+	emit(&r, sizeof(r), 0);
+	return 0;
+}
+
+/* True when the NUL-terminated name of length n (NUL included) ends in "/sshd" or is "sshd". */
+static __always_inline int is_sshd_name(const char *s, long n)
+{
+	long i = n - 5; /* index of 's' in "sshd\0" ending */
+
+	if (n < 5 || n > SSHTRACE_PATH_MAX)
+		return 0;
+	if (i < 0 || i + 4 >= SSHTRACE_SCRATCH)
+		return 0;
+	if (s[i] != 's' || s[i + 1] != 's' || s[i + 2] != 'h' || s[i + 3] != 'd')
+		return 0;
+	return i == 0 || s[i - 1] == '/';
+}
+
+/* Fills the TCP endpoints when fd 0 of task t is an IPv4/IPv6 socket (sshd's client socket). */
+static __always_inline void read_sock(struct task_struct *t, struct sock_ident *out)
+{
+	struct file *f = fd_file(t, 0);
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+
+	__builtin_memset(out, 0, sizeof(*out));
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return;
+	sock = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AF_INET) {
+		bpf_core_read(out->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(out->remote_addr, 4, &sk->__sk_common.skc_daddr);
+	} else if (family == AF_INET6) {
+		bpf_core_read(out->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(out->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		return;
+	}
+	out->family = family;
+	out->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	out->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+/* State of the cwd walk, one bpf_loop step per directory level. */
+struct cwd_walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct dentry *root;
+	struct vfsmount *root_mnt;
+	__u32 base; /* where the components start in the scratch buffer */
+	__u32 off;  /* bytes written so far */
+};
+
+/* One level of the walk; returns 1 to stop. (Fields are copied to locals first: inside
+ * BPF_CORE_READ, `w->x` would become a CO-RE relocation against our own struct.) */
+static long cwd_step(__u64 index, void *ctx)
+{
+	struct cwd_walk *w = ctx;
+	struct dentry *dentry = w->dentry;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *parent;
+	__u8 *buf;
+	__u32 at;
+	long n;
+
+	if (dentry == w->root && vfsmnt == w->root_mnt)
+		return 1;
+	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt)
+			return 1; /* the namespace's root */
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = &up->mnt;
+		return 0;
+	}
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (parent == dentry || w->off > SSHTRACE_CWD_MAX - SSHTRACE_NAME_MAX)
+		return 1;
+	buf = scratch_buf();
+	if (!buf)
+		return 1;
+	at = w->base + w->off;
+	/* at < rec_exec + PATH_MAX + CWD_MAX < 8192 (sshtrace.h): the mask keeps it whole. */
+	VERIFIER_BOUND(at, 8192);
+	n = bpf_probe_read_kernel_str(buf + at, SSHTRACE_NAME_MAX, BPF_CORE_READ(dentry, d_name.name));
+	if (n <= 0)
+		return 1;
+	w->off += n;
+	w->dentry = parent;
+	return 0;
+}
+
+/*
+ * Writes the cwd of task t into the scratch buffer at `base` as NUL-terminated components, leaf
+ * first, up to the task's own root (a chrooted process gets its chroot-relative path), crossing
+ * mount points through mnt_mountpoint. Reading it at exec is what makes it right for commands that
+ * end before the daemon could look at /proc. Returns the bytes written.
+ */
+static __always_inline __u32 write_cwd(struct task_struct *t, __u32 base)
+{
+	struct fs_struct *fs = BPF_CORE_READ(t, fs);
+	struct cwd_walk w = {
+		.dentry = BPF_CORE_READ(fs, pwd.dentry),
+		.vfsmnt = BPF_CORE_READ(fs, pwd.mnt),
+		.root = BPF_CORE_READ(fs, root.dentry),
+		.root_mnt = BPF_CORE_READ(fs, root.mnt),
+		.base = base,
+	};
+
+	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+	bpf_loop(SSHTRACE_CWD_DEPTH, cwd_step, &w, 0);
+	return w.off;
+}
+
+/*
+ * Exec: a tracked process becomes a command (or sshd re-executes itself: 9.x `sshd -R`, 10.x
+ * `sshd-session`, `sshd-auth`; the daemon tells them apart by path). Outside any session, an exec
+ * of a file named sshd makes a listener. argv is read from the new image's stack, which execve
+ * has just written, so the pages are present.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid;
+	struct proc_info *pi = bpf_map_lookup_elem(&procs, &tgid);
+	struct rec_exec *r;
+	__u8 *buf;
+	long fn_len;
+	__u32 cwd_len;
+	__u64 arg_start, arg_end, args_full, args_len;
+	__u16 flags = 0;
+	__u32 conn = 0;
+	__u8 one = 1;
+	int i;
+
+	if (pi && (pi->flags & PROC_IGNORED))
+		return 0;
+	buf = scratch_buf();
+	if (!buf)
+		return 0;
+	r = (struct rec_exec *)buf;
+	fn_len = bpf_probe_read_kernel_str(buf + sizeof(*r), SSHTRACE_PATH_MAX,
+					   BPF_CORE_READ(bprm, filename));
+	if (fn_len < 0)
+		fn_len = 0;
+	if (fn_len > SSHTRACE_PATH_MAX)
+		fn_len = SSHTRACE_PATH_MAX;
+	if (pi) {
+		conn = pi->conn_tgid;
+	} else {
+		if (!is_sshd_name((const char *)buf + sizeof(*r), fn_len))
+			return 0;
+		bpf_map_update_elem(&listeners, &tgid, &one, BPF_ANY);
+		flags |= RF_LISTENER;
+	}
+
+	VERIFIER_BOUND(fn_len, SSHTRACE_PATH_MAX);
+	cwd_len = write_cwd(p, sizeof(*r) + fn_len);
+	VERIFIER_BOUND(cwd_len, SSHTRACE_CWD_MAX);
+
+	arg_start = BPF_CORE_READ(p, mm, arg_start);
+	arg_end = BPF_CORE_READ(p, mm, arg_end);
+	args_full = arg_end > arg_start ? arg_end - arg_start : 0;
+	args_len = args_full;
+	if (args_len > SSHTRACE_ARGS_MAX) {
+		args_len = SSHTRACE_ARGS_MAX;
+		flags |= RF_ARGS_TRUNC;
+	}
+	VERIFIER_BOUND(args_len, SSHTRACE_ARGS_MAX);
+	if (args_len && bpf_probe_read_user(buf + sizeof(*r) + fn_len + cwd_len, args_len,
+					    (void *)arg_start)) {
+		count_gap(GAP_READ_FAULT, args_len);
+		flags |= RF_FAULT;
+		args_len = 0;
+	}
+
+	r->tgid = tgid;
+	r->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	r->conn_tgid = conn;
+	r->uid = BPF_CORE_READ(p, cred, uid.val);
+	r->gid = BPF_CORE_READ(p, cred, gid.val);
+	r->tty_index = -1;
+	{
+		struct tty_struct *tty = BPF_CORE_READ(p, signal, tty);
+
+		if (tty)
+			r->tty_index = BPF_CORE_READ(tty, index);
+	}
+	r->start = p->start_boottime;
+	r->exe_ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+	r->exe_dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+	r->sid = BPF_CORE_READ(p, signal, pids[PIDTYPE_SID], numbers[0].nr);
+	r->filename_len = fn_len;
+	r->args_len = args_len;
+	r->args_full = args_full > 0xffffffff ? 0xffffffff : args_full;
+	for (i = 0; i < 3; i++) {
+		__u16 echo_off;
+		__s32 tty_index;
+		__u64 ino = 0;
+		struct file *f = fd_file(p, i);
+
+		r->fds[i].kind = classify_fd(p, i, &ino, &tty_index, &echo_off);
+		r->fds[i].ino = f ? ino : 0;
+		r->fds[i].rdev = f ? BPF_CORE_READ(f, f_inode, i_rdev) : 0;
+		r->fds[i].pad = 0;
+	}
+	read_sock(p, &r->sock);
+	r->cwd_len = cwd_len;
+	{
+		__u64 size = sizeof(*r) + fn_len + cwd_len + args_len;
+
+		fill_header(&r->h, REC_EXEC, flags, size);
+		emit(r, size, 0);
+	}
+	return 0;
+}
+
+/* Exit of the whole process (group_dead): the status is final here, the process is gone after. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
+{
+	__u32 tgid = p->tgid;
+	struct proc_info *pi;
+	struct rec_exit r = {};
+	__u16 flags = 0;
+
+	if (!group_dead)
+		return 0;
+	if (bpf_map_delete_elem(&listeners, &tgid) == 0) {
+		flags = RF_LISTENER;
+	} else {
+		pi = bpf_map_lookup_elem(&procs, &tgid);
+		if (!pi)
+			return 0;
+		if (pi->flags & PROC_IGNORED) {
+			bpf_map_delete_elem(&procs, &tgid);
+			return 0;
+		}
+		r.conn_tgid = pi->conn_tgid;
+		bpf_map_delete_elem(&procs, &tgid);
+	}
+	fill_header(&r.h, REC_EXIT, flags, sizeof(r));
+	r.tgid = tgid;
+	r.ppid = BPF_CORE_READ(p, real_parent, tgid);
+	r.exit_code = BPF_CORE_READ(p, signal, group_exit_code);
+	if (!(BPF_CORE_READ(p, signal, flags) & 0x00000004 /* SIGNAL_GROUP_EXIT */))
+		r.exit_code = p->exit_code;
+	r.start = p->start_boottime;
+	emit(&r, sizeof(r), 0);
+	return 0;
+}
+
+/*
+ * setsid(2): sshd makes every session's first process a session leader. Most exec right after,
+ * but `internal-sftp` never execs: this is how the daemon sees that session begin. A syscall
+ * tracepoint on a syscall almost nothing makes costs other processes nothing measurable.
+ */
+SEC("tracepoint/syscalls/sys_exit_setsid")
+int handle_setsid(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct proc_info *pi;
+	struct rec_setsid r = {};
+
+	if (ctx->ret < 0)
+		return 0;
+	pi = traced_proc(tgid);
+	if (!pi)
+		return 0;
+	fill_header(&r.h, REC_SETSID, 0, sizeof(r));
+	r.tgid = tgid;
+	r.conn_tgid = pi->conn_tgid;
+	emit(&r, sizeof(r), 0);
+	return 0;
+}
+
+/* Remembers a call's arguments until its return, for tracked processes only. */
+static __always_inline void save_call(__s32 fd, __u64 buf, int want_fd_kind, __u32 oflags, __u32 omode)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct proc_info *pi = traced_proc(id >> 32);
+	struct pending_call c = {};
+
+	if (!pi)
+		return;
+	if (want_fd_kind) {
+		c.kind = classify_fd(bpf_get_current_task_btf(), fd, &c.ino, &c.tty_index, &c.echo_off);
+		if (c.kind == FD_OTHER)
+			return;
+	}
+	c.buf = buf;
+	c.fd = fd;
+	c.conn_tgid = pi->conn_tgid;
+	c.flags = oflags;
+	c.mode = omode;
+	if (bpf_map_update_elem(&pending, &id, &c, BPF_ANY))
+		count_gap(GAP_PENDING_FULL, 0);
+}
+
+/* Sends the bytes of one completed read or write as rec_io chunks. */
+static __always_inline void emit_io(struct pending_call *c, __u16 dir, long total)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 *buf = scratch_buf();
+	struct rec_io *r;
+	__u16 flags = 0;
+	int i;
+
+	if (!buf || total <= 0)
+		return;
+	r = (struct rec_io *)buf;
+	if (dir == IO_INPUT && c->echo_off)
+		flags |= RF_ECHO_OFF; /* a password prompt: say input happened, keep no byte of it */
+	for (i = 0; i < SSHTRACE_CHUNKS_MAX; i++) {
+		__u32 off = i * SSHTRACE_CHUNK_MAX;
+		__u32 n;
+
+		if (off >= total)
+			break;
+		n = total - off;
+		if (n > SSHTRACE_CHUNK_MAX)
+			n = SSHTRACE_CHUNK_MAX;
+		if (flags & RF_ECHO_OFF)
+			n = 0;
+		r->tgid = tgid;
+		r->conn_tgid = c->conn_tgid;
+		r->fd = c->fd;
+		r->kind = c->kind;
+		r->dir = dir;
+		r->ino = c->ino;
+		r->tty_index = c->tty_index;
+		r->total = total;
+		r->offset = off;
+		r->len = n;
+		VERIFIER_BOUND(n, SSHTRACE_CHUNK_MAX);
+		if (n && bpf_probe_read_user(buf + sizeof(*r), n, (void *)(c->buf + off))) {
+			count_gap(GAP_READ_FAULT, n);
+			r->len = 0;
+			fill_header(&r->h, REC_IO, flags | RF_FAULT, sizeof(*r));
+			emit(r, sizeof(*r), n);
+			continue;
+		}
+		fill_header(&r->h, REC_IO, flags, sizeof(*r) + n);
+		emit(r, sizeof(*r) + n, n);
+		if (flags & RF_ECHO_OFF)
+			break;
+	}
+	if (total > (long)SSHTRACE_CHUNKS_MAX * SSHTRACE_CHUNK_MAX)
+		count_gap(GAP_TOO_LARGE, total - (long)SSHTRACE_CHUNKS_MAX * SSHTRACE_CHUNK_MAX);
+}
+
+static __always_inline struct pending_call *take_call(__u64 id, struct pending_call *out)
+{
+	struct pending_call *c = bpf_map_lookup_elem(&pending, &id);
+
+	if (!c)
+		return NULL;
+	*out = *c;
+	bpf_map_delete_elem(&pending, &id);
+	return out;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(handle_read_enter, int fd, void *buf, __u64 count)
+{
+	save_call(fd, (__u64)buf, 1, 0, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(handle_read_return, long ret)
+{
+	struct pending_call c;
+
+	if (take_call(bpf_get_current_pid_tgid(), &c) && ret > 0)
+		emit_io(&c, IO_OUTPUT, ret);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(handle_write_enter, int fd, const void *buf, __u64 count)
+{
+	save_call(fd, (__u64)buf, 1, 0, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(handle_write_return, long ret)
+{
+	struct pending_call c;
+
+	if (take_call(bpf_get_current_pid_tgid(), &c) && ret > 0)
+		emit_io(&c, IO_INPUT, ret);
+	return 0;
+}
+
+/* open(2) in scp, sftp-server and sshd (internal-sftp): the daemon turns it into a transfer. */
+SEC("uprobe")
+int BPF_KPROBE(handle_open_enter, const char *path, int oflags, __u32 mode)
+{
+	save_call(-1, (__u64)path, 0, oflags, mode);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(handle_open_return, long ret)
+{
+	struct pending_call c;
+	struct rec_open *r;
+	__u8 *buf;
+	long n;
+
+	if (!take_call(bpf_get_current_pid_tgid(), &c))
+		return 0;
+	buf = scratch_buf();
+	if (!buf)
+		return 0;
+	r = (struct rec_open *)buf;
+	n = bpf_probe_read_user_str(buf + sizeof(*r), SSHTRACE_PATH_MAX, (void *)c.buf);
+	if (n < 0) {
+		count_gap(GAP_READ_FAULT, 0);
+		n = 0;
+	}
+	if (n > SSHTRACE_PATH_MAX)
+		n = SSHTRACE_PATH_MAX;
+	r->tgid = bpf_get_current_pid_tgid() >> 32;
+	r->conn_tgid = c.conn_tgid;
+	r->ret = ret;
+	r->flags = c.flags;
+	r->mode = c.mode;
+	r->path_len = n;
+	fill_header(&r->h, REC_OPEN, 0, sizeof(*r) + n);
+	emit(r, sizeof(*r) + n, 0);
+	return 0;
+}

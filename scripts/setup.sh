@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Installs everything sshlog needs to build and test: Debian packages, the pinned Deno runtime in
+# .tools/, the npm dependencies, the BPF object and the "sshlog" group. Idempotent: a second run
+# only checks and returns.
+set -euo pipefail
+
+readonly DENO_VERSION="2.9.6"
+readonly APT_PACKAGES=(
+  clang llvm libbpf-dev libbpf1 bpftool
+  openssh-server openssh-client tmux debootstrap iproute2 procps acl
+)
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+repo_root="$(pwd)"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    log "Cannot run \"$*\": not root and sudo is missing"
+    return 1
+  fi
+}
+
+# --- Debian packages --------------------------------------------------------------------------
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]} > 0)); then
+  log "installing Debian packages: ${missing[*]}"
+  # The policy-rc.d stops openssh-server's postinst from starting the system sshd.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [[ ! -e "$policy" && "$(id -u)" -eq 0 ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    made_policy=1
+  fi
+  restore_policy() { if ((made_policy)); then rm -f "$policy"; fi; }
+  trap restore_policy EXIT
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+  restore_policy
+  trap - EXIT
+fi
+
+# --- Deno, pinned, from npm -------------------------------------------------------------------
+deno_bin="$repo_root/.tools/node_modules/.bin/deno"
+have_version=""
+if [[ -x "$deno_bin" ]]; then
+  have_version="$("$deno_bin" --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)"
+fi
+if [[ "$have_version" != "$DENO_VERSION" ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    log "Cannot install Deno: npm is missing (install Node.js and npm first)"
+    exit 1
+  fi
+  log "installing deno@$DENO_VERSION into .tools/"
+  mkdir -p .tools
+  npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error \
+    "deno@$DENO_VERSION" >/dev/null
+fi
+"$deno_bin" --version >/dev/null
+
+# --- npm dependencies of the project ----------------------------------------------------------
+if [[ -f mod.ts ]]; then
+  "$deno_bin" install --quiet
+  "$deno_bin" cache --quiet mod.ts
+fi
+
+# --- BPF object -------------------------------------------------------------------------------
+if [[ -f scripts/build_bpf.sh ]]; then
+  bash scripts/build_bpf.sh
+fi
+
+# --- group for socket access ------------------------------------------------------------------
+if ! getent group sshlog >/dev/null; then
+  log "creating group \"sshlog\""
+  as_root groupadd --system sshlog
+fi

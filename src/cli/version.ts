@@ -1,0 +1,57 @@
+/** `sshlog version`: print the version of sshlog and, when it answers, of the running daemon. */
+
+import { parseArgs } from "node:util";
+import { escapeText } from "../events/mod.ts";
+import { IpcClient } from "../ipc/mod.ts";
+import { VERSION } from "../version.ts";
+import {
+  CLIENT_OPTIONS,
+  EXIT_OK,
+  printHelp,
+  resolveSocketPath,
+  SOCKET_FLAG_HELP,
+  usageFailure,
+  type VerbHelp,
+  writeStdout,
+} from "./_common.ts";
+
+/** Help of `sshlog version`. */
+export const HELP: VerbHelp = {
+  name: "version",
+  summary: "Print the version of sshlog and, when it answers, of the running daemon.",
+  usage: "version [--socket PATH]",
+  flags: [SOCKET_FLAG_HELP, ["-h, --help", "show this help"]],
+  examples: ["sshlog version", "sshlog --version"],
+};
+
+async function daemonVersion(socket: string): Promise<string | undefined> {
+  let client: IpcClient | undefined;
+  try {
+    client = await IpcClient.connect(socket);
+    return await client.version();
+  } catch {
+    return undefined;
+  } finally {
+    client?.close();
+  }
+}
+
+/** Runs `sshlog version ARGS…`: `sshlog X.Y.Z`, then `daemon X.Y.Z` if one answers; exit 0. */
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: CLIENT_OPTIONS, strict: true, allowPositionals: true });
+  } catch (error) {
+    return await usageFailure(HELP, error);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return await printHelp(HELP);
+  if (positionals.length > 0) {
+    return await usageFailure(HELP, `Unexpected argument "${positionals[0]}"`);
+  }
+  const daemon = await daemonVersion(resolveSocketPath(values.socket));
+  await writeStdout(
+    `sshlog ${VERSION}\n` + (daemon === undefined ? "" : `daemon ${escapeText(daemon)}\n`),
+  );
+  return EXIT_OK;
+}

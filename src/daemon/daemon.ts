@@ -1,0 +1,182 @@
+/**
+ * `sshlog daemon`: loads the tracer, finds what is already running, assembles sessions, and
+ * serves the socket. Data flows one way: tracer → sessions → bus → consumers.
+ */
+import { getLogger } from "@logtape/logtape";
+import { EventBus } from "../events/bus.ts";
+import { IpcServer } from "../ipc/server.ts";
+import { SessionAssembler } from "../sessions/assembler.ts";
+import { BootClock, stableBootEpochSeconds } from "../sessions/clock.ts";
+import { scanProc } from "../sessions/proc_scan.ts";
+import { BtmpWatcher } from "../sessions/btmp.ts";
+import { PROC_IGNORED, Tracer } from "../tracer/tracer.ts";
+import { VERSION } from "../version.ts";
+import { GapReporter } from "./gaps.ts";
+import { binaryHooks, hookOpenSshOf } from "./hooks.ts";
+import { setupLogging } from "./logging.ts";
+import { type DaemonOptions, parseDaemonOptions, UsageError } from "./options.ts";
+import { startRules } from "./rules.ts";
+
+const log = getLogger(["sshlog", "daemon"]);
+const USAGE = "Usage: sshlog daemon [--config-dir DIR] [--plugin-dir DIR] [--socket PATH] " +
+  "[--logfile PATH] [--debug] [--enable-diagnostic-web] [--diagnostic-web-ip IP] " +
+  "[--diagnostic-web-port N] [--enable-session-injection]";
+
+function stderr(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
+}
+
+/** Runs the daemon until SIGINT/SIGTERM; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    Deno.stdout.writeSync(new TextEncoder().encode(HELP));
+    return 0;
+  }
+  let options: DaemonOptions;
+  try {
+    options = parseDaemonOptions(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    stderr(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  await setupLogging({
+    debug: options.debug,
+    ...(options.logfile ? { file: options.logfile } : {}),
+  });
+  if (Deno.uid() !== 0) {
+    stderr("Cannot start the daemon: it must run as root (it loads eBPF programs)");
+    return 1;
+  }
+  const bus = new EventBus();
+  bus.onListenerError = (error) => log.error("An event consumer failed: {error}", { error });
+  const rules = await startRules(options, bus);
+  if (typeof rules === "number") return rules;
+
+  let tracer: Tracer;
+  try {
+    tracer = Tracer.open(options.bpfObject);
+  } catch (error) {
+    stderr(`Cannot load the BPF program "${options.bpfObject}": ${errorText(error)}`);
+    return 1;
+  }
+  const hostname = Deno.hostname();
+  const assembler = new SessionAssembler((e) => bus.publish(e), binaryHooks(tracer), {
+    hostname,
+    clock: new BootClock(),
+    bootEpochSec: stableBootEpochSeconds(),
+  });
+  adoptRunning(tracer, assembler);
+  const btmp = new BtmpWatcher("/var/log/btmp");
+  btmp.start((login) => assembler.authFailed(login));
+
+  const ipc = new IpcServer({
+    path: options.socket,
+    bus,
+    sessions: assembler.sessions,
+    version: VERSION,
+  });
+  try {
+    await ipc.start();
+  } catch (error) {
+    stderr(`Cannot serve the socket "${options.socket}": ${errorText(error)}`);
+    tracer.close();
+    return 1;
+  }
+  const gaps = new GapReporter(hostname);
+  const gapTimer = setInterval(() => {
+    for (const e of gaps.update(tracer.gapTotals())) {
+      log.warn("Capture gap: {reason} lost {lost_events} events, {lost_bytes} bytes", { ...e });
+      bus.publish(e);
+    }
+  }, 1000);
+  if (options.web.enabled) {
+    log.warn("The diagnostic web interface is not in this build yet"); // TODO(#7)
+  }
+  log.info("sshlog {version} capturing; socket {socket}", {
+    version: VERSION,
+    socket: options.socket,
+  });
+
+  const drained = tracer.run((r) => assembler.handle(r));
+  await waitForStop(() => rules.reload());
+  clearInterval(gapTimer);
+  btmp.stop();
+  await ipc.close();
+  tracer.close();
+  await drained;
+  await rules.stop();
+  log.info("sshlog stopped");
+  return 0;
+}
+
+/** Registers the listeners and connections that were running before the daemon started. */
+function adoptRunning(tracer: Tracer, assembler: SessionAssembler): void {
+  const self = Deno.pid;
+  tracer.trackProcess(self, 0, PROC_IGNORED);
+  const scan = scanProc(self);
+  const btime = stableBootEpochSeconds();
+  for (const l of scan.listeners) {
+    tracer.addListener(l);
+    hookOpenSshOf(tracer, l);
+  }
+  for (const { conn, procs } of scan.connections) {
+    for (const p of procs) {
+      tracer.trackProcess(p.tgid, conn);
+      assembler.adoptProcess({ ...p, conn });
+      const parent = procs.find((q) => q.tgid === p.ppid);
+      const parentIsSshd = p.ppid === conn || (parent && /sshd(-session)?$/.test(parent.exe));
+      if (
+        parentIsSshd && !/sshd(-session|-auth)?$/.test(p.exe) && (p.ttyIndex >= 0 || p.stdinIsPipe)
+      ) {
+        const startSec = btime + Math.floor(p.startTicks / 100);
+        assembler.adoptSession(p.tgid, {
+          ttyIndex: p.ttyIndex,
+          pipes: p.pipes,
+          startSec,
+          startMs: btime * 1000 + p.startTicks * 10,
+        });
+      }
+    }
+  }
+}
+
+async function waitForStop(onReload: () => Promise<void>): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const stop = () => resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  const reload = () => {
+    onReload().catch((error) => log.error("Reload failed: {error}", { error }));
+  };
+  Deno.addSignalListener("SIGHUP", reload);
+  await promise;
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  Deno.removeSignalListener("SIGHUP", reload);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const HELP = `sshlog daemon — capture every SSH session and serve the sshlog socket
+
+${USAGE}
+
+Options:
+  --config-dir DIR              folder holding conf.d/ (SSHLOG_CONFIG_DIR, default /etc/sshlog)
+  --plugin-dir DIR              plug-in folder (default DIR/plugins)
+  --socket PATH                 daemon socket (SSHLOG_SOCKET, default /var/run/sshlogd.sock)
+  --logfile PATH                the daemon's own log file (SSHLOG_LOGFILE, default stderr)
+  --debug                       debug logging, libbpf's included (SSHLOG_DEBUG)
+  --enable-diagnostic-web       serve the web interface (SSHLOG_ENABLE_DIAGNOSTIC_WEB)
+  --diagnostic-web-ip IP        (SSHLOG_DIAGNOSTIC_WEB_IP, default 127.0.0.1)
+  --diagnostic-web-port N       (SSHLOG_DIAGNOSTIC_WEB_PORT, default 5000)
+  --enable-session-injection    allow interactive attach (SSHLOG_ENABLE_SESSION_INJECTION)
+
+Examples:
+  sshlog daemon
+  sshlog daemon --config-dir /etc/sshlog --logfile /var/log/sshlog/sshlogd.log
+  SSHLOG_DEBUG=1 sshlog daemon --socket /tmp/sshlog.sock
+`;

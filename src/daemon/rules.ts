@@ -1,0 +1,45 @@
+/** Loads the configuration at start (exit 2 when invalid) and on SIGHUP (keeps the old one). */
+import { getLogger } from "@logtape/logtape";
+import { loadConfig } from "../config/mod.ts";
+import type { EventBus } from "../events/bus.ts";
+import { RuleEngine } from "../rules/mod.ts";
+import type { DaemonOptions } from "./options.ts";
+
+const log = getLogger(["sshlog", "daemon"]);
+
+/** The running rules, as the daemon controls them. */
+export interface RunningRules {
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the rule engine; returns the exit code (2) when the configuration is invalid. */
+export async function startRules(
+  options: DaemonOptions,
+  bus: EventBus,
+): Promise<RunningRules | number> {
+  const load = () => loadConfig(options.configDir, { pluginDir: options.pluginDir });
+  const first = await load();
+  if (!first.ok) {
+    for (const e of first.errors) Deno.stderr.writeSync(new TextEncoder().encode(`${e.message}\n`));
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`Invalid configuration in "${options.configDir}": not starting\n`),
+    );
+    return 2;
+  }
+  const engine = new RuleEngine(first.config);
+  await engine.start(bus);
+  return {
+    async reload() {
+      const next = await load();
+      if (!next.ok) {
+        for (const e of next.errors) log.error("{problem}", { problem: e.message });
+        log.error("Configuration reload rejected: keeping the running rules");
+        return;
+      }
+      await engine.reload(next.config);
+      log.info("Configuration reloaded");
+    },
+    stop: () => engine.stop(),
+  };
+}

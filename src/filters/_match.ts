@@ -1,0 +1,138 @@
+import type { SshlogEvent } from "../plugins/mod.ts";
+
+/** A test of a number, parsed from `"!= 0"`, `">1"`, `"= 0"`, `0` and the like. */
+export type NumberTest = (value: number) => boolean;
+
+const COMPARISON = /^\s*(<=|>=|==|!=|=|<|>)?\s*([+-]?\d+(?:\.\d+)?)\s*$/;
+const OPERATORS: Record<string, (a: number, b: number) => boolean> = {
+  "<": (a, b) => a < b,
+  "<=": (a, b) => a <= b,
+  ">": (a, b) => a > b,
+  ">=": (a, b) => a >= b,
+  "=": (a, b) => a === b,
+  "==": (a, b) => a === b,
+  "!=": (a, b) => a !== b,
+};
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? `"${value}"` : JSON.stringify(value) ?? String(value);
+}
+
+/** Turns a value or a list of values into a list; a list means "any of". */
+export function anyOf(argument: unknown): unknown[] {
+  return Array.isArray(argument) ? argument : [argument];
+}
+
+/**
+ * Parses one comparison such as `"!= 0"`, `"!=0"`, `"> 1"`, `"= 0"` or a plain integer.
+ * @throws {SyntaxError} when the text is no comparison
+ */
+export function parseComparison(argument: unknown): NumberTest {
+  if (typeof argument === "number" && Number.isFinite(argument)) {
+    return (value) => value === argument;
+  }
+  const match = typeof argument === "string" ? COMPARISON.exec(argument) : null;
+  if (!match) {
+    throw new SyntaxError(
+      `Cannot parse comparison ${describe(argument)}: use a number or "<op> <n>" with one of ` +
+        `<, <=, >, >=, =, ==, !=`,
+    );
+  }
+  const compare = OPERATORS[match[1] ?? "="] ?? OPERATORS["="]!;
+  const limit = Number(match[2]);
+  return (value) => compare(value, limit);
+}
+
+/**
+ * Parses a comparison or a non-empty list of them (any may match).
+ * @throws {SyntaxError} when an entry is no comparison
+ */
+export function parseComparisons(argument: unknown): NumberTest {
+  const tests = nonEmpty(anyOf(argument)).map(parseComparison);
+  return (value) => tests.some((test) => test(value));
+}
+
+function nonEmpty(list: unknown[]): unknown[] {
+  if (list.length === 0) {
+    throw new RangeError("An empty list matches nothing: give at least one value");
+  }
+  return list;
+}
+
+/**
+ * Accepts a string or a non-empty list of strings (numbers are taken as their text).
+ * @throws {TypeError} for other values
+ */
+export function stringsOf(argument: unknown): string[] {
+  return nonEmpty(anyOf(argument)).map((item) => {
+    if (typeof item === "string") return item;
+    if (typeof item === "number") return String(item);
+    throw new TypeError(`Expected a string or a list of strings, got ${describe(item)}`);
+  });
+}
+
+/**
+ * Compiles a regular expression or a list of them; a match may be anywhere in the value.
+ * @throws {SyntaxError} for an invalid expression
+ */
+export function regexesOf(argument: unknown): RegExp[] {
+  return stringsOf(argument).map((source) => {
+    try {
+      return new RegExp(source);
+    } catch (error) {
+      throw new SyntaxError(`Invalid regular expression "${source}"`, { cause: error });
+    }
+  });
+}
+
+/**
+ * Accepts a boolean (YAML `true`, `True`, `yes`).
+ * @throws {TypeError} for other values
+ */
+export function booleanOf(argument: unknown): boolean {
+  if (typeof argument !== "boolean") {
+    throw new TypeError(`Expected true or false, got ${describe(argument)}`);
+  }
+  return argument;
+}
+
+/**
+ * Reads a string field of an event.
+ * @throws {TypeError} when the event lacks it: the filter cannot evaluate, the event is dropped
+ */
+export function stringField(event: SshlogEvent, name: string): string {
+  const value = (event as unknown as Record<string, unknown>)[name];
+  if (typeof value !== "string") {
+    throw new TypeError(`Event "${event.event_type}" has no text field "${name}"`);
+  }
+  return value;
+}
+
+/**
+ * Reads a number field of an event.
+ * @throws {TypeError} when the event lacks it: the filter cannot evaluate, the event is dropped
+ */
+export function numberField(event: SshlogEvent, name: string): number {
+  const value = (event as unknown as Record<string, unknown>)[name];
+  if (typeof value !== "number") {
+    throw new TypeError(`Event "${event.event_type}" has no number field "${name}"`);
+  }
+  return value;
+}
+
+/** Event types that belong to a session and carry its user and tty fields. */
+export const SESSION_EVENT_TYPES: readonly string[] = [
+  "connection_established",
+  "connection_close",
+  "command_start",
+  "command_finish",
+  "terminal_update",
+  "terminal_input",
+  "file_upload",
+  "file_download",
+  "session_attach",
+  "session_detach",
+];
+
+/** The command event types. */
+export const COMMAND_EVENT_TYPES: readonly string[] = ["command_start", "command_finish"];

@@ -1,0 +1,81 @@
+/**
+ * The socket file's life: clear a stale one, refuse to steal a live one, set its mode and group.
+ *
+ * Access control is the file itself: connecting to a Unix socket needs write permission on it, so
+ * mode 0660 with owner root and group `sshlog` admits exactly root and members of `sshlog` (without
+ * that group, only root). The daemon does not read peer credentials: Deno has no SO_PEERCRED, and
+ * the file mode gives the same answer. Put the socket in a directory only root can write
+ * (/var/run), so nobody can swap the file.
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { IpcError } from "./ipc_error.ts";
+
+const logger = getLogger(["sshlog", "ipc"]);
+
+/** Removes a stale socket at `path`; throws when a live daemon answers there or a non-socket is in the way. */
+export async function claimSocketPath(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (!info.isSocket) {
+    throw new IpcError(
+      `Cannot listen on "${path}": a file that is not a socket is in the way`,
+      "in_use",
+    );
+  }
+  let probe: Deno.UnixConn;
+  try {
+    probe = await Deno.connect({ transport: "unix", path });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    if (!(error instanceof Deno.errors.ConnectionRefused)) throw error;
+    logger.info("Removing the stale socket {path}", { path });
+    await Deno.remove(path);
+    return;
+  }
+  probe.close();
+  throw new IpcError(
+    `Cannot listen on "${path}": another sshlog daemon answers on it (stop it first)`,
+    "in_use",
+  );
+}
+
+/** Finds a group's id in a group(5) file; undefined when it has no such group or cannot be read. */
+export async function lookupGroupId(
+  name: string,
+  groupFile = "/etc/group",
+): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(groupFile);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  for (const line of text.split("\n")) {
+    const [groupName, , gid] = line.split(":");
+    if (groupName === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
+  }
+  return undefined;
+}
+
+/** Sets the socket's mode and, when the group exists, its group; logs when the group is missing. */
+export async function secureSocketFile(path: string, mode: number, group: string): Promise<void> {
+  await Deno.chmod(path, mode);
+  const gid = await lookupGroupId(group);
+  if (gid === undefined) {
+    logger.info("No group {group}: only root can use the socket {path}", { group, path });
+    return;
+  }
+  try {
+    await Deno.chown(path, null, gid);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    logger.warn("Cannot give the socket {path} to group {group}: {error}", { path, group, error });
+  }
+}

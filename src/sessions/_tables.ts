@@ -1,0 +1,39 @@
+/** The assembler's records of processes and connections. */
+import type { TcpInfo } from "../events/types.ts";
+import type { IoRecord } from "../tracer/records.ts";
+import type { Command } from "./command.ts";
+import type { Session } from "./session.ts";
+
+/** A process of a connection. */
+export interface Proc {
+  tgid: number;
+  ppid: number;
+  conn: number;
+  uid: number;
+  exe: string;
+  argv: string[];
+  /** Runs an OpenSSH server image (no exec since the listener's fork, or an sshd exec). */
+  daemon: boolean;
+  transfer: boolean;
+  /** Exec'd since it was forked (a daemonizing listener's child never does). */
+  execd?: boolean;
+  session?: Session;
+  commands: Command[];
+  /** A session child of sshd that has not exec'd (yet): internal-sftp when it never does. */
+  sessionChild?: { ms: number; timer: ReturnType<typeof setTimeout> };
+}
+
+/** A connection: the listener's child and everything below it. */
+export interface Conn {
+  tgid: number;
+  sessions: Session[];
+  tcp?: TcpInfo;
+  pendingIo: IoRecord[];
+  /** Unknown user names already reported as failed logins. */
+  reportedUnknown?: Set<string>;
+}
+
+/** A connection with no session yet. */
+export function newConn(tgid: number): Conn {
+  return { tgid, sessions: [], pendingIo: [] };
+}

@@ -1,0 +1,408 @@
+/**
+ * Turns kernel records into sessions and public events. Processes of one connection are known
+ * from fork/exec/exit; a session starts when a process forked by sshd execs a program with the
+ * session's terminal or pipes (the login shell, a command, sftp-server, scp).
+ */
+import type { SshlogEvent } from "../events/types.ts";
+import {
+  type ExecRecord,
+  type ExitRecord,
+  FdKind,
+  type ForkRecord,
+  IoDir,
+  type IoRecord,
+  type OpenRecord,
+  RecordFlag,
+  RecordType,
+  type SetsidRecord,
+  type TraceRecord,
+} from "../tracer/records.ts";
+import type { BootClock } from "./clock.ts";
+import { Command, commandFields, decodeWaitStatus } from "./command.ts";
+import { isOpenSshDaemon, isTransferProgram } from "./openssh.ts";
+import { makeSessionId, Session } from "./session.ts";
+import { tcpInfoFromSock, tcpInfoOf } from "./tcp_info.ts";
+import { cwdOf, pipeInodes, readCwd } from "./_proc_fs.ts";
+import { transferEvent } from "./transfer.ts";
+import { userName } from "./users.ts";
+import { authFailedEvent } from "./auth_failed.ts";
+import type { FailedLogin } from "./btmp.ts";
+import { LiveSessions } from "./live_sessions.ts";
+import { type Conn, newConn, type Proc } from "./_tables.ts";
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+const PENDING_IO_MAX = 512;
+/** How long a new session leader may keep sshd's image before it counts as internal-sftp. */
+const INTERNAL_SFTP_WAIT_MS = 100;
+const ENDED_KEEP_MS = 10_000;
+
+/** What the assembler needs from the layer that hooks OpenSSH binaries. */
+export interface BinaryHooks {
+  /** Called when a process runs an OpenSSH image the tracer may not hook yet. */
+  onOpenSshImage(pid: number, exe: string, key: string): void;
+  /** Called when the kernel reports a new sshd listener. */
+  onListener(pid: number): void;
+  /** Called when a tracked process turns out to be a listener (a daemonizing sshd's child). */
+  promoteListener(pid: number): void;
+}
+
+/** Options of SessionAssembler. */
+export interface AssemblerOptions {
+  hostname: string;
+  clock: BootClock;
+  /** /proc/stat btime: boot time in whole epoch seconds. */
+  bootEpochSec: number;
+  /** How long output is still credited to a command after it exits (default 20 ms). */
+  graceMs?: number;
+  /** How long a session whose root exited waits for its sshd to end (default 300 ms). */
+  closeDelayMs?: number;
+}
+
+/** Session assembly from records. */
+export class SessionAssembler {
+  #emit: (event: SshlogEvent) => void;
+  #hooks: BinaryHooks;
+  #opts: Required<AssemblerOptions>;
+  #procs = new Map<number, Proc>();
+  #conns = new Map<number, Conn>();
+  /** Ended connections, kept a while for failed logins that btmp reports after the end. */
+  #ended = new Map<number, Conn & { endedAt: number }>();
+  /** The live sessions, as `sshlog sessions`, watch and attach look them up. */
+  readonly sessions: LiveSessions = new LiveSessions();
+
+  constructor(emit: (event: SshlogEvent) => void, hooks: BinaryHooks, options: AssemblerOptions) {
+    this.#emit = emit;
+    this.#hooks = hooks;
+    this.#opts = { graceMs: 20, closeDelayMs: 300, ...options };
+  }
+
+  /** Handles one record from the tracer. */
+  handle(r: TraceRecord): void {
+    switch (r.type) {
+      case RecordType.FORK:
+        return this.#fork(r);
+      case RecordType.EXEC:
+        return this.#exec(r);
+      case RecordType.EXIT:
+        return this.#exit(r);
+      case RecordType.IO:
+        return this.#io(r);
+      case RecordType.OPEN:
+        return this.#open(r);
+      case RecordType.SETSID:
+        return this.#setsid(r);
+    }
+  }
+
+  /** Registers a process found by the /proc scan (existing connections). */
+  adoptProcess(
+    p: { tgid: number; ppid: number; conn: number; uid: number; exe: string; argv: string[] },
+  ): void {
+    if (!this.#conns.has(p.conn)) {
+      this.#conns.set(p.conn, newConn(p.conn));
+    }
+    const parent = this.#procs.get(p.ppid);
+    this.#procs.set(p.tgid, {
+      ...p,
+      daemon: isOpenSshDaemon(p.exe) || p.tgid === p.conn,
+      transfer: isTransferProgram(p.exe, p.argv),
+      commands: [],
+      ...(parent?.session ? { session: parent.session } : {}),
+    });
+  }
+
+  /** Starts a session for an existing root process found by the /proc scan. */
+  adoptSession(
+    rootPid: number,
+    io: { ttyIndex: number; pipes: bigint[]; startMs: number; startSec: number },
+  ): void {
+    const proc = this.#procs.get(rootPid);
+    if (!proc) return;
+    const startMs = io.startMs;
+    const session = this.#startSession(proc, io, true);
+    const cmd = new Command(
+      commandFields(proc, { ms: startMs, cwd: readCwd(proc.tgid) ?? "" }),
+      true,
+    );
+    session.running.set(proc.tgid, cmd);
+    proc.commands.push(cmd);
+  }
+
+  /**
+   * Reports a failed login that btmp recorded. The connection (found by the recording sshd's
+   * pid) gives the full TCP endpoints; an unknown user is reported once per connection.
+   */
+  authFailed(login: FailedLogin): void {
+    const proc = this.#procs.get(login.pid);
+    const connId = proc?.conn ?? login.pid;
+    const conn = this.#conns.get(connId) ?? this.#ended.get(connId);
+    const event = authFailedEvent(login, conn, this.#opts.hostname);
+    if (conn && event.user_id === -1) {
+      if (conn.reportedUnknown?.has(login.username)) return;
+      (conn.reportedUnknown ??= new Set()).add(login.username);
+    }
+    this.#emit(event);
+  }
+
+  #fork(r: ForkRecord): void {
+    if (r.flags & RecordFlag.NEW_CONN) {
+      const conn = newConn(r.childTgid);
+      const tcp = tcpInfoOf(r.childTgid); // the accepted socket, while the child still has it
+      if (tcp) conn.tcp = tcp;
+      this.#conns.set(r.childTgid, conn);
+    }
+    const parent = this.#procs.get(r.parentTgid);
+    const proc: Proc = {
+      tgid: r.childTgid,
+      ppid: r.parentTgid,
+      conn: r.connTgid,
+      uid: r.uid,
+      exe: parent?.exe ?? "",
+      argv: parent?.argv ?? [],
+      daemon: parent ? parent.daemon : (r.flags & RecordFlag.NEW_CONN) !== 0,
+      transfer: parent?.transfer ?? false,
+      commands: [],
+    };
+    if (parent?.session) proc.session = parent.session;
+    this.#procs.set(r.childTgid, proc);
+  }
+
+  #exec(r: ExecRecord): void {
+    const exe = decoder.decode(r.filename);
+    const key = `${r.exeDev}:${r.exeIno}`;
+    if (r.flags & RecordFlag.LISTENER) {
+      this.#hooks.onListener(r.tgid);
+      this.#hooks.onOpenSshImage(r.tgid, exe, key);
+      return;
+    }
+    let proc = this.#procs.get(r.tgid);
+    if (!proc) {
+      proc = {
+        tgid: r.tgid,
+        ppid: r.ppid,
+        conn: r.connTgid,
+        uid: r.uid,
+        exe,
+        argv: [],
+        daemon: false,
+        transfer: false,
+        commands: [],
+      };
+      this.#procs.set(r.tgid, proc);
+    }
+    if (proc.sessionChild) {
+      clearTimeout(proc.sessionChild.timer);
+      delete proc.sessionChild;
+    }
+    const argv = r.argv.map((a) => decoder.decode(a));
+    const parent = this.#procs.get(proc.ppid);
+    proc.execd = true;
+    proc.exe = exe;
+    proc.argv = argv;
+    proc.uid = r.uid;
+    proc.transfer = isTransferProgram(exe, argv);
+    const wasDaemon = proc.daemon;
+    proc.daemon = isOpenSshDaemon(exe);
+    if (proc.daemon) {
+      const conn = this.#conns.get(proc.conn);
+      const tcp = tcpInfoFromSock(r.sock);
+      if (conn && tcp && proc.tgid === conn.tgid) conn.tcp = tcp;
+      this.#hooks.onOpenSshImage(r.tgid, exe, key);
+      return;
+    }
+    const ms = this.#opts.clock.toEpochMs(r.ktime);
+    let session = proc.session;
+    let isRoot = false;
+    // sshd starts each session's process with setsid(); PAM helpers are no session leaders.
+    if (!session && (wasDaemon || parent?.daemon) && r.sid === r.tgid) {
+      const pipes = r.fds.filter((f) => f.kind === FdKind.PIPE).map((f) => f.ino);
+      const startSec = this.#opts.bootEpochSec + Number(r.start / 1_000_000_000n);
+      session = this.#startSession(
+        proc,
+        { ttyIndex: r.ttyIndex, pipes, startMs: ms, startSec },
+        false,
+      );
+      isRoot = true;
+    }
+    if (!session) return; // PAM helpers and the like: part of sshd's work, not the user's
+    const fields = commandFields(proc, {
+      ms,
+      cwd: cwdOf(r),
+      truncated: (r.flags & RecordFlag.ARGS_TRUNC) !== 0,
+    });
+    const cmd = new Command(fields, isRoot || proc.tgid === session.init.shellPid);
+    this.#flushFinishing(session);
+    session.running.set(proc.tgid, cmd);
+    proc.commands.push(cmd);
+    session.lastCommand = fields.args;
+    session.lastActivityMs = ms;
+    this.#emit({ ...session.fields("command_start", ms), ...fields });
+  }
+
+  #startSession(
+    proc: Proc,
+    io: { ttyIndex: number; pipes: bigint[]; startMs: number; startSec: number },
+    existing: boolean,
+  ): Session {
+    const { ttyIndex, pipes, startMs: ms } = io;
+    const conn = this.#conns.get(proc.conn) ?? newConn(proc.conn);
+    this.#conns.set(conn.tgid, conn);
+    const tcp = conn.tcp ?? tcpInfoOf(conn.tgid) ?? tcpInfoOf(proc.ppid);
+    if (tcp) conn.tcp = tcp;
+    const session = new Session({
+      id: makeSessionId(io.startSec, conn.tgid, proc.tgid),
+      hostname: this.#opts.hostname,
+      ptmPid: conn.tgid,
+      ptsPid: proc.ppid,
+      shellPid: proc.tgid,
+      uid: proc.uid,
+      username: userName(proc.uid, conn.tgid),
+      ttyId: ttyIndex,
+      startMs: ms,
+      tcp: conn.tcp ?? { client_ip: "", client_port: 0, server_ip: "", server_port: 0 },
+      existing,
+      pipes,
+      transfer: proc.transfer || proc.argv.some((a) => a.includes("sftp-server")),
+    });
+    proc.session = session;
+    conn.sessions.push(session);
+    this.sessions.add(session);
+    this.#emit(session.fields("connection_established", ms));
+    const pending = conn.pendingIo;
+    conn.pendingIo = [];
+    for (const io of pending) this.#io(io);
+    return session;
+  }
+
+  #exit(r: ExitRecord): void {
+    if (r.flags & RecordFlag.LISTENER) return this.#listenerExit(r.tgid);
+    const proc = this.#procs.get(r.tgid);
+    this.#procs.delete(r.tgid);
+    const ms = this.#opts.clock.toEpochMs(r.ktime);
+    if (proc?.session) {
+      const session = proc.session;
+      const { exitCode, signal } = decodeWaitStatus(r.exitCode);
+      for (const cmd of proc.commands) {
+        cmd.exitNs = r.ktime;
+        cmd.exitCode = exitCode;
+        cmd.signal = signal;
+        cmd.endMs = ms;
+        session.running.delete(proc.tgid);
+        session.finishing.push(cmd);
+      }
+      if (proc.commands.length) this.#scheduleFlush(session);
+      if (r.tgid === session.init.shellPid) this.#scheduleClose(session, ms);
+    }
+    // The sshd that did a session's I/O, or the whole connection, ended: its sessions are over.
+    for (const session of this.#conns.get(proc?.conn ?? r.connTgid)?.sessions ?? []) {
+      if (session.init.ptsPid === r.tgid || session.init.ptmPid === r.tgid) {
+        this.#close(session, ms);
+      }
+    }
+    const ended = this.#conns.get(r.tgid);
+    if (ended) {
+      this.#conns.delete(r.tgid);
+      const now = Date.now();
+      this.#ended.set(r.tgid, { ...ended, endedAt: now });
+      for (const [k, c] of this.#ended) if (now - c.endedAt > ENDED_KEEP_MS) this.#ended.delete(k);
+    }
+  }
+
+  /**
+   * A listener that daemonizes (sshd started without -D) forks its successor and exits. That
+   * child never execs, unlike a connection (9.x rexecs `sshd -R`, 10.x execs sshd-session): it
+   * is the listener now.
+   */
+  #listenerExit(tgid: number): void {
+    for (const conn of [...this.#conns.values()]) {
+      const p = this.#procs.get(conn.tgid);
+      if (!p || p.ppid !== tgid || p.execd || conn.sessions.length) continue;
+      this.#conns.delete(conn.tgid);
+      this.#procs.delete(conn.tgid);
+      this.#hooks.promoteListener(conn.tgid);
+    }
+  }
+
+  #io(r: IoRecord): void {
+    const conn = this.#conns.get(r.connTgid);
+    if (!conn) return;
+    const session = conn.sessions.find((s) =>
+      !s.closed &&
+      (r.kind === FdKind.PTMX ? s.init.ttyId === r.ttyIndex : s.init.pipes.includes(r.ino))
+    );
+    if (!session) {
+      if (conn.pendingIo.length < PENDING_IO_MAX) conn.pendingIo.push(r);
+      return;
+    }
+    const ms = this.#opts.clock.toEpochMs(r.ktime);
+    const event = r.dir === IoDir.OUTPUT
+      ? session.output(r.data, ms)
+      : session.input(r.data, ms, (r.flags & RecordFlag.ECHO_OFF) !== 0);
+    if (event) this.#emit(event);
+  }
+
+  /**
+   * sshd made a session leader. A shell or command execs right after; a process still running
+   * sshd's own image afterwards serves `internal-sftp`, and starts its session here.
+   */
+  #setsid(r: SetsidRecord): void {
+    const proc = this.#procs.get(r.tgid);
+    if (!proc || proc.session || !proc.daemon || !this.#procs.get(proc.ppid)?.daemon) return;
+    const ms = this.#opts.clock.toEpochMs(r.ktime);
+    const timer = setTimeout(() => this.#startInternalSftp(proc), INTERNAL_SFTP_WAIT_MS);
+    proc.sessionChild = { ms, timer };
+  }
+
+  #startInternalSftp(proc: Proc): void {
+    const child = proc.sessionChild;
+    if (!child || proc.session || !proc.daemon || !this.#procs.has(proc.tgid)) return;
+    clearTimeout(child.timer);
+    delete proc.sessionChild;
+    proc.transfer = true;
+    const pipes = pipeInodes(proc.tgid);
+    this.#startSession(proc, {
+      ttyIndex: -1,
+      pipes,
+      startMs: child.ms,
+      startSec: Math.floor(child.ms / 1000),
+    }, false);
+  }
+
+  #open(r: OpenRecord): void {
+    const early = this.#procs.get(r.tgid);
+    if (early?.sessionChild) this.#startInternalSftp(early);
+    const proc = this.#procs.get(r.tgid);
+    if (!proc?.session || r.ret < 0) return;
+    if (!proc.transfer && !(proc.daemon && proc.session.init.transfer)) return;
+    const ms = this.#opts.clock.toEpochMs(r.ktime);
+    const ev = transferEvent(r, proc.tgid, proc.session.fields("file_upload", ms));
+    if (ev) this.#emit(ev);
+  }
+
+  #scheduleFlush(session: Session): void {
+    setTimeout(() => this.#flushFinishing(session), this.#opts.graceMs);
+  }
+
+  /** Emits command_finish for every command that exited, oldest first. */
+  #flushFinishing(session: Session): void {
+    for (const event of session.takeFinished()) this.#emit(event);
+  }
+
+  #scheduleClose(session: Session, ms: number): void {
+    setTimeout(() => this.#close(session, ms), this.#opts.closeDelayMs);
+  }
+
+  #close(session: Session, ms: number): void {
+    if (session.closed) return;
+    this.#flushFinishing(session);
+    session.closed = true;
+    session.endMs = ms;
+    this.sessions.remove(session);
+    const conn = this.#conns.get(session.init.ptmPid);
+    if (conn) conn.sessions = conn.sessions.filter((s) => !s.closed);
+    this.#emit({
+      ...session.fields("connection_close", ms),
+      duration_ms: Math.max(0, ms - session.init.startMs),
+    });
+  }
+}

@@ -1,0 +1,103 @@
+/** One command of a session: an exec, its output attribution and its end. */
+import type { CommandFields } from "../events/types.ts";
+import { baseName } from "./openssh.ts";
+
+/** Bytes of output kept per command for `stdout` (SPEC: first 4 KiB or more). */
+export const STDOUT_KEPT = 4096;
+
+/** The public fields of a command from its process's image, argv and cwd. */
+export function commandFields(
+  proc: { tgid: number; ppid: number; exe: string; argv: string[] },
+  at: { ms: number; cwd: string; truncated?: boolean },
+): CommandFields {
+  return {
+    pid: proc.tgid,
+    parent_pid: proc.ppid,
+    filename: proc.argv[0] ?? baseName(proc.exe),
+    args: [proc.exe, ...proc.argv.slice(1)].join(" ") + (at.truncated ? " …" : ""),
+    argv: proc.argv,
+    cwd: at.cwd,
+    exec_path: proc.exe,
+    command_start_time: at.ms,
+  };
+}
+
+/** A command in flight. */
+export class Command {
+  readonly fields: CommandFields;
+  readonly isRoot: boolean;
+  #kept: Uint8Array[] = [];
+  #keptLen = 0;
+  stdoutSize = 0;
+  exitNs?: bigint;
+  exitCode = 0;
+  signal: string | null = null;
+  endMs = 0;
+
+  constructor(fields: CommandFields, isRoot: boolean) {
+    this.fields = fields;
+    this.isRoot = isRoot;
+  }
+
+  /** Attributes output bytes to this command. */
+  addOutput(data: Uint8Array): void {
+    this.stdoutSize += data.length;
+    if (this.#keptLen >= STDOUT_KEPT) return;
+    const part = data.subarray(0, STDOUT_KEPT - this.#keptLen);
+    this.#kept.push(part.slice());
+    this.#keptLen += part.length;
+  }
+
+  /** The kept output, decoded lossily. */
+  stdout(): string {
+    const all = new Uint8Array(this.#keptLen);
+    let at = 0;
+    for (const p of this.#kept) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return new TextDecoder("utf-8", { fatal: false }).decode(all);
+  }
+}
+
+const SIGNAL_NAMES = [
+  "",
+  "SIGHUP",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGILL",
+  "SIGTRAP",
+  "SIGABRT",
+  "SIGBUS",
+  "SIGFPE",
+  "SIGKILL",
+  "SIGUSR1",
+  "SIGSEGV",
+  "SIGUSR2",
+  "SIGPIPE",
+  "SIGALRM",
+  "SIGTERM",
+  "SIGSTKFLT",
+  "SIGCHLD",
+  "SIGCONT",
+  "SIGSTOP",
+  "SIGTSTP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGURG",
+  "SIGXCPU",
+  "SIGXFSZ",
+  "SIGVTALRM",
+  "SIGPROF",
+  "SIGWINCH",
+  "SIGIO",
+  "SIGPWR",
+  "SIGSYS",
+];
+
+/** Splits a wait status into the exit code (-1 when killed) and the signal name. */
+export function decodeWaitStatus(status: number): { exitCode: number; signal: string | null } {
+  const sig = status & 0x7f;
+  if (sig === 0) return { exitCode: (status >> 8) & 0xff, signal: null };
+  return { exitCode: -1, signal: SIGNAL_NAMES[sig] ?? `SIG${sig}` };
+}

@@ -1,0 +1,143 @@
+/** One SSH session (one channel's shell, command or subsystem) and its running commands. */
+import { withRawBytes } from "../events/raw.ts";
+import type {
+  CommandFinishEvent,
+  SessionFields,
+  SessionSnapshot,
+  TcpInfo,
+  TerminalInputEvent,
+  TerminalUpdateEvent,
+} from "../events/types.ts";
+import type { Command } from "./command.ts";
+
+/** Everything known about a session when it starts. */
+export interface SessionInit {
+  id: string;
+  hostname: string;
+  ptmPid: number;
+  ptsPid: number;
+  shellPid: number;
+  uid: number;
+  username: string;
+  ttyId: number;
+  startMs: number;
+  tcp: TcpInfo;
+  existing: boolean;
+  /** Pipe inodes of the root's stdin/stdout/stderr (sessions without a terminal). */
+  pipes: bigint[];
+  /** sftp-server, internal-sftp or scp: its data is a file transfer, not a terminal. */
+  transfer: boolean;
+}
+
+/** A live (or just ended) session. */
+export class Session {
+  readonly init: SessionInit;
+  endMs = 0;
+  lastActivityMs: number;
+  lastCommand = "";
+  closed = false;
+  /** Commands whose process is alive, by pid. */
+  readonly running = new Map<number, Command>();
+  /** Commands that exited and still collect trailing output, oldest first. */
+  finishing: Command[] = [];
+  readonly outputDecoder = new TextDecoder("utf-8", { fatal: false });
+  readonly inputDecoder = new TextDecoder("utf-8", { fatal: false });
+
+  constructor(init: SessionInit) {
+    this.init = init;
+    this.lastActivityMs = init.startMs;
+  }
+
+  /** The session fields every event of this session carries. */
+  fields<T extends SessionFields["event_type"]>(
+    eventType: T,
+    timestamp: number,
+  ): SessionFields & { event_type: T } {
+    const i = this.init;
+    return {
+      event_type: eventType,
+      timestamp,
+      hostname: i.hostname,
+      session_id: i.id,
+      ptm_pid: i.ptmPid,
+      pts_pid: i.ptsPid,
+      shell_pid: i.shellPid,
+      user_id: i.uid,
+      username: i.username,
+      tty_id: i.ttyId,
+      start_time: i.startMs,
+      end_time: this.endMs,
+      tcp_info: { ...i.tcp },
+      ...(i.existing ? { existing: true } : {}),
+    };
+  }
+
+  /** The commands that output read now belongs to: running non-root commands, else the ones
+   * that just exited, else the root. */
+  outputOwners(): Command[] {
+    const owners = [...this.running.values()].filter((c) => !c.isRoot);
+    if (owners.length) return owners;
+    if (this.finishing.length) return this.finishing;
+    return [...this.running.values()];
+  }
+
+  /** Credits output to its commands; returns the terminal_update to publish, if any. */
+  output(data: Uint8Array, ms: number): TerminalUpdateEvent | undefined {
+    this.lastActivityMs = ms;
+    for (const cmd of this.outputOwners()) cmd.addOutput(data);
+    if (this.init.transfer) return undefined; // sftp/scp protocol bytes, not a screen
+    const text = this.outputDecoder.decode(data, { stream: true });
+    return withRawBytes(
+      { ...this.fields("terminal_update", ms), terminal_data: text, data_len: data.length },
+      data,
+    );
+  }
+
+  /** The terminal_input for keystrokes; none while echo was off (passwords), none for transfers. */
+  input(data: Uint8Array, ms: number, echoOff: boolean): TerminalInputEvent | undefined {
+    this.lastActivityMs = ms;
+    if (echoOff || this.init.transfer) return undefined;
+    const text = this.inputDecoder.decode(data, { stream: true });
+    return withRawBytes(
+      { ...this.fields("terminal_input", ms), terminal_data: text, data_len: data.length },
+      data,
+    );
+  }
+
+  /** command_finish events for every command that exited, oldest first; forgets them. */
+  takeFinished(): CommandFinishEvent[] {
+    const done = this.finishing;
+    this.finishing = [];
+    return done.map((cmd) => ({
+      ...this.fields("command_finish", cmd.endMs),
+      ...cmd.fields,
+      end_time: cmd.endMs,
+      exit_code: cmd.exitCode,
+      signal: cmd.signal,
+      stdout: cmd.stdout(),
+      stdout_size: cmd.stdoutSize,
+      duration_ms: Math.max(0, cmd.endMs - cmd.fields.command_start_time),
+    }));
+  }
+
+  /** The row `sshlog sessions` shows. */
+  snapshot(): SessionSnapshot {
+    const { event_type: _t, timestamp: _ts, ...rest } = this.fields("connection_established", 0);
+    return {
+      ...rest,
+      last_activity_time: this.lastActivityMs,
+      last_command: this.lastCommand,
+      existing: this.init.existing,
+    };
+  }
+}
+
+/**
+ * A stable, file-name-safe session id: the root process's start second (UTC), ptm pid and root
+ * pid. The start second is computed from /proc/stat's btime, so a restarted daemon that finds the
+ * session again derives the same id.
+ */
+export function makeSessionId(startEpochSec: number, ptmPid: number, shellPid: number): string {
+  const t = new Date(startEpochSec * 1000).toISOString().replace(/[-:]/g, "").replace(".000", "");
+  return `${t}-${ptmPid}-${shellPid}`;
+}
