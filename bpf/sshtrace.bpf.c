@@ -50,6 +50,19 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/*
+ * BTF anchors: clang emits BTF only for types reachable from globals, maps and programs. These
+ * unused pointers put every record struct into the object's BTF, which records_test.ts compares
+ * with the TypeScript decoder.
+ */
+const struct rec_fork *btf_rec_fork __attribute__((unused));
+const struct rec_exec *btf_rec_exec __attribute__((unused));
+const struct rec_exit *btf_rec_exit __attribute__((unused));
+const struct rec_io *btf_rec_io __attribute__((unused));
+const struct rec_open *btf_rec_open __attribute__((unused));
+const struct rec_setsid *btf_rec_setsid __attribute__((unused));
+const struct gap_count *btf_gap_count __attribute__((unused));
+
 /* Tracked process: which connection it belongs to. */
 struct proc_info {
 	__u32 conn_tgid;
@@ -92,6 +105,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct proc_info);
 } procs SEC(".maps");
+
+/* Pipes of scp/sftp sessions, by inode: their bytes are file contents and protocol, not a
+ * screen, so they are not copied. The daemon adds them when such a session starts and deletes
+ * them when it ends; sized for thousands of concurrent transfers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u8);
+} quiet_pipes SEC(".maps");
 
 /* Calls in flight between uprobe and uretprobe, by pid_tgid (one per thread at most).
  * Added at entry, deleted at return; LRU so a thread killed mid-call cannot leak an entry. */
@@ -542,6 +565,8 @@ static __always_inline void save_call(__s32 fd, __u64 buf, int want_fd_kind, __u
 	if (want_fd_kind) {
 		c.kind = classify_fd(bpf_get_current_task_btf(), fd, &c.ino, &c.tty_index, &c.echo_off);
 		if (c.kind == FD_OTHER)
+			return;
+		if (c.kind == FD_PIPE && bpf_map_lookup_elem(&quiet_pipes, &c.ino))
 			return;
 	}
 	c.buf = buf;

@@ -7,7 +7,7 @@ set -euo pipefail
 readonly DENO_VERSION="2.9.6"
 readonly APT_PACKAGES=(
   clang llvm libbpf-dev libbpf1 bpftool
-  openssh-server openssh-client tmux debootstrap iproute2 procps acl
+  openssh-server openssh-client tmux debootstrap iproute2 procps acl binutils
 )
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."

@@ -3,7 +3,7 @@
  * config dir and socket, the time to "capturing", its stderr kept for the report.
  */
 import { join } from "node:path";
-import { comm, onCleanup, sleep, stopChild } from "./proc.ts";
+import { assertNotInterrupted, comm, onCleanup, sleep, stopChild } from "./proc.ts";
 
 /** The repository root (where the `sshlog` launcher lives). */
 export const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -75,21 +75,28 @@ export class Daemon {
    * @throws {Error} with its stderr when it exits or is not ready within `timeoutMs`
    */
   static async start(timeoutMs = 30_000): Promise<Daemon> {
+    assertNotInterrupted();
     const dir = await Deno.makeTempDir({ prefix: "sshlog-bench-" });
     await Deno.mkdir(join(dir, "conf.d"));
     const socket = join(dir, "sshlog.sock");
     const lines: string[] = [];
-    const start = performance.now();
-    const child = new Deno.Command(LAUNCHER, {
-      args: ["daemon", "--socket", socket, "--config-dir", dir],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    let child: Deno.ChildProcess | undefined;
     const release = onCleanup(async () => {
-      await stopChild(child);
+      if (child !== undefined) await stopChild(child);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     });
+    const start = performance.now();
+    try {
+      child = new Deno.Command(LAUNCHER, {
+        args: ["daemon", "--socket", socket, "--config-dir", dir],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+    } catch (error) {
+      await release();
+      throw error;
+    }
     let readyAt: number | undefined;
     const pump = pumpLines(child.stderr, (line) => {
       lines.push(line);
@@ -209,6 +216,7 @@ export class Watch {
 
   /** Starts `sshlog watch --json --type TYPES --socket SOCKET`. */
   static async start(socket: string, types: readonly string[]): Promise<Watch> {
+    assertNotInterrupted();
     const child = new Deno.Command(LAUNCHER, {
       args: ["watch", "--json", "--socket", socket, "--type", types.join(",")],
       stdin: "null",

@@ -112,6 +112,8 @@ export async function stopChild(child: Deno.ChildProcess, graceMs = 10_000): Pro
 
 type CleanupStep = () => Promise<void>;
 const cleanups = new Set<CleanupStep>();
+/** Steps started and not yet finished, wherever they were started from. */
+const inflight = new Set<Promise<void>>();
 let interrupted = false;
 
 /** Registers a clean-up step; the returned function runs it once and deregisters it. */
@@ -119,16 +121,35 @@ export function onCleanup(step: CleanupStep): () => Promise<void> {
   let done: Promise<void> | undefined;
   const once: CleanupStep = () => {
     cleanups.delete(once);
-    done ??= step();
+    if (done === undefined) {
+      const running = step().finally(() => inflight.delete(running));
+      inflight.add(running);
+      done = running;
+    }
     return done;
   };
   cleanups.add(once);
   return once;
 }
 
-/** Runs every registered clean-up step, newest first, ignoring their errors. */
+/**
+ * Runs every registered clean-up step, newest first, ignoring their errors, then waits for the
+ * steps that other code paths started.
+ */
 export async function cleanupAll(): Promise<void> {
-  for (const step of [...cleanups].reverse()) await step().catch(() => {});
+  // Bounded: each step waits for one process (killed after its grace time) or one removal.
+  for (let i = 0; i < 100 && (cleanups.size > 0 || inflight.size > 0); i++) {
+    for (const step of [...cleanups].reverse()) await step().catch(() => {});
+    await Promise.allSettled([...inflight]);
+  }
+}
+
+/**
+ * Throws once Ctrl-C was pressed, so that nothing new starts while the benchmark cleans up.
+ * @throws {Error} after SIGINT/SIGTERM
+ */
+export function assertNotInterrupted(): void {
+  if (interrupted) throw new Error("Interrupted");
 }
 
 /** Whether Ctrl-C (or SIGTERM) asked the benchmark to stop. */
@@ -172,6 +193,7 @@ export async function runTimed(
 ): Promise<TimedRun> {
   const [program, ...args] = argv;
   if (program === undefined) throw new TypeError("Cannot run an empty command");
+  assertNotInterrupted();
   const start = performance.now();
   const child = new Deno.Command(program, {
     args,
@@ -199,7 +221,9 @@ export async function runTimed(
     const wallMs = performance.now() - start;
     await counting;
     await child.stdin.close().catch(() => {});
-    const code = status.signal === null ? status.code : 128 + (status.signal === "SIGKILL" ? 9 : 15);
+    const code = status.signal === null
+      ? status.code
+      : 128 + (status.signal === "SIGKILL" ? 9 : 15);
     return { code, wallMs, stdoutBytes, stderr: (await stderr).slice(-2000), timedOut };
   } finally {
     clearTimeout(timer);

@@ -42,7 +42,8 @@ export function table(rows: readonly Row[]): string {
     row.met === undefined ? "" : row.met ? "yes" : "NO",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: readonly string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join(" | ").trimEnd();
+  const line = (c: readonly string[]) =>
+    c.map((v, i) => v.padEnd(widths[i]!)).join(" | ").trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("-+-");
   let previous = "";
   const body = cells.map((c) => {

@@ -19,6 +19,8 @@ export interface Results {
   latency: WithRun[];
   /** Ready times (ms) of every daemon start, in order. */
   readyMs: number[];
+  /** Pids of sshlog daemons the benchmark did not start, seen while it ran. */
+  otherDaemons: number[];
 }
 
 const seconds = (runs: readonly { wallMs: number }[]) => median(runs.map((r) => r.wallMs / 1000));
@@ -65,9 +67,10 @@ function captureRow(t: TimedResults, exact: boolean): Row {
       ? w.capturedBytes === w.run.stdoutBytes
       : w.capturedBytes + w.gapBytes >= w.run.stdoutBytes);
   // Show the round with the largest shortfall.
-  const worst = [...t.with].sort((a, b) =>
-    (b.run.stdoutBytes - b.capturedBytes) - (a.run.stdoutBytes - a.capturedBytes)
-  )[0];
+  const worst =
+    [...t.with].sort((a, b) =>
+      (b.run.stdoutBytes - b.capturedBytes) - (a.run.stdoutBytes - a.capturedBytes)
+    )[0];
   const ok = t.with.filter(complete).length;
   return {
     workload: t.workload.title,
@@ -81,9 +84,10 @@ function captureRow(t: TimedResults, exact: boolean): Row {
 }
 
 function execRow(t: TimedResults): Row {
-  const worst = [...t.with].sort((a, b) =>
-    Math.min(a.commandStarts, a.commandFinishes) - Math.min(b.commandStarts, b.commandFinishes)
-  )[0];
+  const worst =
+    [...t.with].sort((a, b) =>
+      Math.min(a.commandStarts, a.commandFinishes) - Math.min(b.commandStarts, b.commandFinishes)
+    )[0];
   const ok = t.with.filter((w) => w.commandStarts === 2000 && w.commandFinishes === 2000).length;
   return {
     workload: t.workload.title,
@@ -112,8 +116,20 @@ export function rows(results: Results): Row[] {
     const cpu = median(results.idle.map((i) => i.cpuPercent));
     const rss = median(results.idle.map((i) => i.rssMb));
     out.push(
-      { workload: title, metric: "CPU % over 10 s idle, median", value: fmt(cpu), target: "< 1", met: cpu < 1 },
-      { workload: title, metric: "VmRSS MB idle, median", value: fmt(rss, 1), target: "< 150", met: rss < 150 },
+      {
+        workload: title,
+        metric: "CPU % over 10 s idle, median",
+        value: fmt(cpu),
+        target: "< 1",
+        met: cpu < 1,
+      },
+      {
+        workload: title,
+        metric: "VmRSS MB idle, median",
+        value: fmt(rss, 1),
+        target: "< 150",
+        met: rss < 150,
+      },
     );
   }
   if (results.readyMs.length > 0) {
@@ -143,8 +159,10 @@ export function rows(results: Results): Row[] {
     const p99 = percentile(all, 99);
     out.push({
       workload: title,
-      metric: `p50 / p99 / max ms, all ${all.length} events`,
-      value: `${fmt(percentile(all, 50), 0)} / ${fmt(p99, 0)} / ${fmt(Math.max(...all), 0)}`,
+      metric: `p50 / p99 / min / max ms, all ${all.length} events`,
+      value: `${fmt(percentile(all, 50), 0)} / ${fmt(p99, 0)} / ${fmt(Math.min(...all), 0)} / ${
+        fmt(Math.max(...all), 0)
+      }`,
       target: "p99 < 50",
       met: Number.isFinite(p99) ? p99 < 50 : undefined,
     });
@@ -181,6 +199,7 @@ export function jsonSummary(results: Results, table: readonly Row[]): Record<str
   return {
     rounds: results.rounds,
     workloads: results.selected,
+    otherDaemons: results.otherDaemons,
     table: table.map((r) => ({ ...r, met: r.met ?? null })),
     runs: {
       timed: Object.fromEntries(results.timed.map((t) => [t.workload.name, {

@@ -2,7 +2,11 @@
  * The benchmark's workloads: how each is run, and what one run WITH the daemon measured (capture,
  * command counts, latency, daemon CPU).
  */
-import { CLIENT_KEY_PATH, clientPublicKey, type SshdHandle } from "../../tests/e2e/_harness/sshd.ts";
+import {
+  CLIENT_KEY_PATH,
+  clientPublicKey,
+  type SshdHandle,
+} from "../../tests/e2e/_harness/sshd.ts";
 import { Daemon, type SeenEvent, Watch } from "./daemon.ts";
 import { cpuSeconds, runTimed, sleep, statusMb, type TimedRun } from "./proc.ts";
 
@@ -163,7 +167,9 @@ export async function runWithDaemon(
   let watch: Watch | undefined;
   try {
     watch = await Watch.start(daemon.socket, options.types);
-    if (!(await warmUp(target, watch))) notes.push("the watch client never saw the warm-up session");
+    if (!(await warmUp(target, watch))) {
+      notes.push("the watch client never saw the warm-up session");
+    }
     const w = watch;
     const mark = w.events.length;
     const cpu0 = cpuSeconds(daemon.pid) ?? 0;

@@ -52,5 +52,12 @@ export function binaryHooks(tracer: Tracer): BinaryHooks {
       tracer.addListener(pid);
       log.info("sshd {pid} daemonized: it is the listener now", { pid });
     },
+    quietPipes(inodes, quiet) {
+      try {
+        tracer.setQuietPipes(inodes, quiet);
+      } catch (error) {
+        log.warn("Cannot update the quiet pipes: {error}", { error });
+      }
+    },
   };
 }

@@ -19,7 +19,7 @@ import {
 } from "../tracer/records.ts";
 import type { BootClock } from "./clock.ts";
 import { Command, commandFields, decodeWaitStatus } from "./command.ts";
-import { isOpenSshDaemon, isTransferProgram } from "./openssh.ts";
+import { isOpenSshDaemon, isTransferCommand, isTransferProgram } from "./openssh.ts";
 import { makeSessionId, Session } from "./session.ts";
 import { tcpInfoFromSock, tcpInfoOf } from "./tcp_info.ts";
 import { cwdOf, pipeInodes, readCwd } from "./_proc_fs.ts";
@@ -36,7 +36,7 @@ const PENDING_IO_MAX = 512;
 const INTERNAL_SFTP_WAIT_MS = 100;
 const ENDED_KEEP_MS = 10_000;
 
-/** What the assembler needs from the layer that hooks OpenSSH binaries. */
+/** What the assembler asks of the kernel side: hooking OpenSSH binaries, tracking, quieting. */
 export interface BinaryHooks {
   /** Called when a process runs an OpenSSH image the tracer may not hook yet. */
   onOpenSshImage(pid: number, exe: string, key: string): void;
@@ -44,6 +44,8 @@ export interface BinaryHooks {
   onListener(pid: number): void;
   /** Called when a tracked process turns out to be a listener (a daemonizing sshd's child). */
   promoteListener(pid: number): void;
+  /** Called to stop (or resume) copying the bytes of a transfer session's pipes. */
+  quietPipes(inodes: bigint[], quiet: boolean): void;
 }
 
 /** Options of SessionAssembler. */
@@ -262,11 +264,12 @@ export class SessionAssembler {
       tcp: conn.tcp ?? { client_ip: "", client_port: 0, server_ip: "", server_port: 0 },
       existing,
       pipes,
-      transfer: proc.transfer || proc.argv.some((a) => a.includes("sftp-server")),
+      transfer: proc.transfer || isTransferCommand(proc.argv),
     });
     proc.session = session;
     conn.sessions.push(session);
     this.sessions.add(session);
+    if (session.init.transfer) this.#hooks.quietPipes(pipes, true);
     this.#emit(session.fields("connection_established", ms));
     const pending = conn.pendingIo;
     conn.pendingIo = [];
@@ -294,9 +297,12 @@ export class SessionAssembler {
       if (r.tgid === session.init.shellPid) this.#scheduleClose(session, ms);
     }
     // The sshd that did a session's I/O, or the whole connection, ended: its sessions are over.
+    // Their processes get SIGHUP only now (the exit tracepoint runs before sshd's files close):
+    // wait a little for their command_finish so that connection_close comes last.
     for (const session of this.#conns.get(proc?.conn ?? r.connTgid)?.sessions ?? []) {
       if (session.init.ptsPid === r.tgid || session.init.ptmPid === r.tgid) {
-        this.#close(session, ms);
+        if (session.running.size === 0) this.#close(session, ms);
+        else this.#scheduleClose(session, ms);
       }
     }
     const ended = this.#conns.get(r.tgid);
@@ -398,6 +404,7 @@ export class SessionAssembler {
     session.closed = true;
     session.endMs = ms;
     this.sessions.remove(session);
+    if (session.init.transfer) this.#hooks.quietPipes(session.init.pipes, false);
     const conn = this.#conns.get(session.init.ptmPid);
     if (conn) conn.sessions = conn.sessions.filter((s) => !s.closed);
     this.#emit({

@@ -21,6 +21,18 @@ export function isTransferProgram(path: string, argv: string[]): boolean {
   return name === "scp" && argv.some((a) => /^-[a-zA-Z]*[tf]/.test(a) && !a.startsWith("--"));
 }
 
+/**
+ * True when a session's first command line runs a file transfer: sshd starts `sftp-server` and
+ * `scp -t`/`scp -f` through the user's shell (`bash -c "scp -t /dir"`), so the words are checked.
+ */
+export function isTransferCommand(argv: string[]): boolean {
+  const words = argv.join(" ").split(/\s+/);
+  return words.some((w, i) =>
+    baseName(w) === "sftp-server" ||
+    (baseName(w) === "scp" && words.slice(i + 1).some((a) => /^-[a-zA-Z]*[tf]/.test(a)))
+  );
+}
+
 /** Paths, relative to a listener's root, of the OpenSSH binaries whose I/O is hooked. */
 export const HOOKED_BINARIES = [
   "/usr/sbin/sshd",

@@ -94,6 +94,19 @@ function gotSlots(bytes: Uint8Array, v: DataView, secs: Section[], wanted: Set<s
  * @throws {ElfError} when the file is not ELF64 x86-64.
  */
 export function findPltStubs(bytes: Uint8Array, names: string[]): Record<string, number> {
+  try {
+    return parse(bytes, names);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new ElfError("Cannot parse ELF: a table points past the end of the file", {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function parse(bytes: Uint8Array, names: string[]): Record<string, number> {
   if (
     bytes.length < 64 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c ||
     bytes[3] !== 0x46

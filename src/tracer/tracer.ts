@@ -67,6 +67,7 @@ export class Tracer {
   #procsFd: number;
   #listenersFd: number;
   #gapsFd: number;
+  #quietFd: number;
   #cpus: number;
   #ring?: RingBuffer;
   #closed = false;
@@ -78,6 +79,7 @@ export class Tracer {
     this.#procsFd = mapFd(findMap(obj, "procs"));
     this.#listenersFd = mapFd(findMap(obj, "listeners"));
     this.#gapsFd = mapFd(findMap(obj, "gap_counts"));
+    this.#quietFd = mapFd(findMap(obj, "quiet_pipes"));
   }
 
   /** Loads the object at `path` and attaches the scheduler tracepoints. */
@@ -158,6 +160,16 @@ export class Tracer {
   /** Marks an sshd listener: its children are new connections. */
   addListener(tgid: number): void {
     mapUpdate(this.#listenersFd, u32(tgid), new Uint8Array(1));
+  }
+
+  /** Stops (or resumes) copying the bytes that pass through these pipes (file transfers). */
+  setQuietPipes(inodes: bigint[], quiet: boolean): void {
+    for (const ino of inodes) {
+      const key = new Uint8Array(8);
+      new DataView(key.buffer).setBigUint64(0, ino, true);
+      if (quiet) mapUpdate(this.#quietFd, key, new Uint8Array(1));
+      else mapDelete(this.#quietFd, key);
+    }
   }
 
   /** The listener tgids the kernel knows. */

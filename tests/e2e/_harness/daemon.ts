@@ -143,6 +143,21 @@ export class EventCollector {
   }
 
   /**
+   * Waits for the first event of type `type` matching `predicate`, typed as that event.
+   * @throws {Error} naming what was awaited, with the last events and the daemon's stderr
+   */
+  waitForType<T extends SshlogEvent["event_type"]>(
+    type: T,
+    predicate: (event: EventOf<T>) => boolean = () => true,
+    options: EventWaitOptions = {},
+  ): Promise<EventOf<T>> {
+    return this.waitForEvent(
+      (event): event is EventOf<T> => event.event_type === type && predicate(event as EventOf<T>),
+      { ...options, what: options.what ?? `a matching ${type}` },
+    );
+  }
+
+  /**
    * Waits until at least `count` events match `predicate` and returns all that match.
    * @throws {Error} naming what was awaited, with the last events and the daemon's stderr
    */

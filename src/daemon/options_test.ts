@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { parseDaemonOptions, UsageError } from "./options.ts";
+
+const noEnv = () => undefined;
+
+Deno.test("parseDaemonOptions() uses the SPEC defaults", () => {
+  const o = parseDaemonOptions([], noEnv);
+  assert.equal(o.configDir, "/etc/sshlog");
+  assert.equal(o.pluginDir, "/etc/sshlog/plugins");
+  assert.equal(o.socket, "/var/run/sshlogd.sock");
+  assert.equal(o.debug, false);
+  assert.deepEqual(o.web, { enabled: false, ip: "127.0.0.1", port: 5000 });
+  assert.equal(o.sessionInjection, false);
+});
+
+Deno.test("parseDaemonOptions() lets flags win over the environment", () => {
+  const env: Record<string, string> = {
+    SSHLOG_SOCKET: "/env.sock",
+    SSHLOG_CONFIG_DIR: "/env",
+    SSHLOG_DEBUG: "YES",
+    SSHLOG_ENABLE_SESSION_INJECTION: "true",
+    SSHLOG_DIAGNOSTIC_WEB_PORT: "6000",
+  };
+  const o = parseDaemonOptions(["--socket", "/flag.sock"], (n) => env[n]);
+  assert.equal(o.socket, "/flag.sock");
+  assert.equal(o.configDir, "/env");
+  assert.equal(o.pluginDir, "/env/plugins");
+  assert.equal(o.debug, true);
+  assert.equal(o.sessionInjection, true);
+  assert.equal(o.web.port, 6000);
+});
+
+Deno.test("parseDaemonOptions() rejects an unknown flag with a UsageError", () => {
+  assert.throws(() => parseDaemonOptions(["--bogus"], noEnv), UsageError);
+});
+
+Deno.test("parseDaemonOptions() rejects a web port out of range", () => {
+  assert.throws(
+    () => parseDaemonOptions(["--diagnostic-web-port", "70000"], noEnv),
+    (e: unknown) => e instanceof UsageError && /^Invalid --diagnostic-web-port/.test(e.message),
+  );
+});

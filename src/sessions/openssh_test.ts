@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { isOpenSshDaemon, isTransferCommand, isTransferProgram } from "./openssh.ts";
+
+Deno.test("isOpenSshDaemon() knows the 9.x and 10.x server images", () => {
+  for (
+    const p of ["/usr/sbin/sshd", "/usr/lib/openssh/sshd-session", "/usr/lib/openssh/sshd-auth"]
+  ) {
+    assert.equal(isOpenSshDaemon(p), true, p);
+  }
+  assert.equal(isOpenSshDaemon("/usr/bin/ssh"), false);
+  assert.equal(isOpenSshDaemon("/tmp/not-sshd"), false);
+});
+
+Deno.test("isTransferProgram() accepts sftp-server and scp -t/-f, not a user's scp", () => {
+  assert.equal(isTransferProgram("/usr/lib/openssh/sftp-server", []), true);
+  assert.equal(isTransferProgram("/usr/bin/scp", ["scp", "-t", "/tmp"]), true);
+  assert.equal(isTransferProgram("/usr/bin/scp", ["scp", "-pf", "x"]), true);
+  assert.equal(isTransferProgram("/usr/bin/scp", ["scp", "a", "host:b"]), false);
+});
+
+Deno.test("isTransferCommand() sees transfers started through the user's shell", () => {
+  assert.equal(isTransferCommand(["bash", "-c", "/usr/lib/openssh/sftp-server"]), true);
+  assert.equal(isTransferCommand(["bash", "-c", "scp -t /tmp/x"]), true);
+  assert.equal(isTransferCommand(["bash", "-c", "scp -O -f /tmp/x"]), true);
+  assert.equal(isTransferCommand(["bash", "-c", "echo scp"]), false);
+  assert.equal(isTransferCommand(["bash"]), false);
+});

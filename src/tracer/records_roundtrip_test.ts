@@ -1,0 +1,212 @@
+/** decodeRecord() on well-formed byte fixtures of every record type. */
+import assert from "node:assert/strict";
+import { decodeRecord, FdKind, IoDir, RecordFlag, RecordType } from "./records.ts";
+import {
+  bytesOf,
+  execBytes,
+  exitBytes,
+  forkBytes,
+  ioBytes,
+  openBytes,
+  sampleExec,
+  sampleIo,
+  setsidBytes,
+} from "./_fixtures.ts";
+
+function padded(bytes: number[]): Uint8Array {
+  const out = new Uint8Array(16);
+  out.set(bytes);
+  return out;
+}
+
+Deno.test("decodeRecord() decodes every field of a rec_exec", () => {
+  const fields = sampleExec({
+    flags: RecordFlag.ARGS_TRUNC,
+    ttyIndex: -1,
+    argsFull: 30000,
+    fds: [
+      { ino: 70001n, rdev: 0, kind: FdKind.PIPE },
+      { ino: 70002n, rdev: 0, kind: FdKind.PIPE },
+      { ino: 2n ** 63n + 5n, rdev: (5 << 20) | 2, kind: FdKind.PTMX },
+    ],
+    sock: {
+      family: 10,
+      localPort: 22,
+      remotePort: 51234,
+      localAddr: [0x20, 0x01, 0x0d, 0xb8, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 1],
+      remoteAddr: [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+    },
+  });
+  const bytes = execBytes(fields);
+  assert.deepEqual(decodeRecord(bytes), {
+    type: RecordType.EXEC,
+    flags: RecordFlag.ARGS_TRUNC,
+    size: bytes.length,
+    ktime: 5_000_000_123n,
+    tgid: 4000013,
+    ppid: 4000012,
+    connTgid: 4000010,
+    uid: 1000,
+    gid: 1001,
+    ttyIndex: -1,
+    start: 4_999_000_000n,
+    exeIno: 1234567n,
+    exeDev: 0x800001,
+    sid: 4000013,
+    filename: bytesOf("/bin/bash"),
+    cwdParts: [bytesOf("alice"), bytesOf("home")],
+    argv: [bytesOf("-bash")],
+    argsFull: 30000,
+    fds: [
+      { ino: 70001n, rdev: 0, kind: FdKind.PIPE },
+      { ino: 70002n, rdev: 0, kind: FdKind.PIPE },
+      { ino: 2n ** 63n + 5n, rdev: (5 << 20) | 2, kind: FdKind.PTMX },
+    ],
+    sock: {
+      family: 10,
+      localPort: 22,
+      remotePort: 51234,
+      localAddr: padded(fields.sock.localAddr),
+      remoteAddr: padded(fields.sock.remoteAddr),
+    },
+  });
+});
+
+Deno.test("decodeRecord() decodes every field of rec_fork, rec_exit, rec_open and rec_setsid", () => {
+  const fork = forkBytes({
+    flags: RecordFlag.NEW_CONN,
+    ktime: 1n,
+    parentTgid: 4000001,
+    childTgid: 4000010,
+    connTgid: 4000010,
+    uid: 0,
+    childStart: 2n ** 40n,
+  });
+  assert.deepEqual(decodeRecord(fork), {
+    type: RecordType.FORK,
+    flags: RecordFlag.NEW_CONN,
+    size: 40,
+    ktime: 1n,
+    parentTgid: 4000001,
+    childTgid: 4000010,
+    connTgid: 4000010,
+    uid: 0,
+    childStart: 2n ** 40n,
+  });
+  const exit = exitBytes({
+    ktime: 2n ** 64n - 1n,
+    tgid: 4000014,
+    ppid: 4000013,
+    connTgid: 4000010,
+    exitCode: 0x8b,
+    start: 7n,
+  });
+  assert.deepEqual(decodeRecord(exit), {
+    type: RecordType.EXIT,
+    flags: 0,
+    size: 40,
+    ktime: 2n ** 64n - 1n,
+    tgid: 4000014,
+    ppid: 4000013,
+    connTgid: 4000010,
+    exitCode: 0x8b,
+    start: 7n,
+  });
+  const path = bytesOf("/srv/upload.bin\0");
+  const open = openBytes({
+    tgid: 4000020,
+    connTgid: 4000010,
+    ret: -13,
+    openFlags: 0o1101,
+    mode: 0o644,
+    path,
+  });
+  assert.deepEqual(decodeRecord(open), {
+    type: RecordType.OPEN,
+    flags: 0,
+    size: 40 + path.length,
+    ktime: 0n,
+    tgid: 4000020,
+    connTgid: 4000010,
+    ret: -13,
+    openFlags: 0o1101,
+    mode: 0o644,
+    path: bytesOf("/srv/upload.bin"),
+  });
+  assert.deepEqual(decodeRecord(setsidBytes({ ktime: 9n, tgid: 4000013, connTgid: 4000010 })), {
+    type: RecordType.SETSID,
+    flags: 0,
+    size: 24,
+    ktime: 9n,
+    tgid: 4000013,
+    connTgid: 4000010,
+  });
+});
+
+Deno.test("decodeRecord() keeps 4096 and 16384 bytes of rec_io data", () => {
+  for (const n of [4096, 16384]) {
+    const data = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 256);
+    const bytes = ioBytes(sampleIo(data, { total: 40000, offset: 16384 }));
+    assert.deepEqual(decodeRecord(bytes), {
+      type: RecordType.IO,
+      flags: 0,
+      size: 56 + n,
+      ktime: 0n,
+      tgid: 4000012,
+      connTgid: 4000010,
+      fd: 9,
+      kind: FdKind.PTMX,
+      dir: IoDir.OUTPUT,
+      ino: 88n,
+      ttyIndex: 3,
+      total: 40000,
+      offset: 16384,
+      data,
+    });
+  }
+});
+
+Deno.test("decodeRecord() keeps all argv entries", () => {
+  const argv = Array.from({ length: 200 }, (_, i) => `arg-${i}`);
+  const r = decodeRecord(execBytes(sampleExec({ filename: "/usr/bin/echo", argv })));
+  assert.equal(r.type, RecordType.EXEC);
+  assert.deepEqual(r.argv.map((a) => new TextDecoder().decode(a)), argv);
+});
+
+Deno.test("decodeRecord() keeps a cut last argv entry when ARGS_TRUNC is set", () => {
+  const full = bytesOf("grep\0-r\0needle-that-was-cut\0");
+  const kept = full.subarray(0, 15);
+  const r = decodeRecord(execBytes(sampleExec({
+    flags: RecordFlag.ARGS_TRUNC,
+    argsBytes: kept,
+    argsFull: full.length,
+  })));
+  assert.equal(r.type, RecordType.EXEC);
+  assert.deepEqual(r.argv, [bytesOf("grep"), bytesOf("-r"), bytesOf("needle-")]);
+  assert.equal(r.argsFull, full.length);
+});
+
+Deno.test("decodeRecord() keeps invalid UTF-8 bytes raw", () => {
+  const bad = Uint8Array.of(0x66, 0xff, 0xfe, 0xc3, 0x28, 0x80);
+  const r = decodeRecord(
+    execBytes(sampleExec({ filename: bad, cwdParts: [bad, "home"], argv: ["x", bad] })),
+  );
+  assert.equal(r.type, RecordType.EXEC);
+  assert.deepEqual([r.filename, r.cwdParts[0], r.argv[1]], [bad, bad, bad]);
+  const data = Uint8Array.of(0xff, 0, 0xfe, 0, 0xc3);
+  const io = decodeRecord(ioBytes(sampleIo(data)));
+  assert.equal(io.type, RecordType.IO);
+  assert.deepEqual(io.data, data);
+  const open = decodeRecord(
+    openBytes({ tgid: 1, connTgid: 1, ret: 3, openFlags: 0, mode: 0, path: bad }),
+  );
+  assert.equal(open.type, RecordType.OPEN);
+  assert.deepEqual(open.path, bad);
+});
+
+Deno.test("decodeRecord() decodes an empty cwd (the root directory) as no components", () => {
+  const r = decodeRecord(execBytes(sampleExec({ cwdParts: [] })));
+  assert.equal(r.type, RecordType.EXEC);
+  assert.deepEqual(r.cwdParts, []);
+  assert.deepEqual(r.argv, [bytesOf("-bash")]);
+});

@@ -1,0 +1,268 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import {
+  decodeRecord,
+  FdKind,
+  GAP_REASONS,
+  IoDir,
+  RECORD_OFFSETS,
+  RECORD_SIZES,
+  RecordError,
+  RecordFlag,
+  RecordType,
+  splitArgv,
+} from "./records.ts";
+import {
+  bytesOf,
+  execBytes,
+  exitBytes,
+  forkBytes,
+  ioBytes,
+  openBytes,
+  sampleExec,
+  sampleIo,
+  setsidBytes,
+} from "./_fixtures.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const OBJECT = "build/sshtrace.bpf.o";
+
+function installed(cmd: string): boolean {
+  try {
+    new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+const HAVE_BPFTOOL = installed("bpftool");
+const HAVE_CLANG = installed("clang");
+
+function skipNote(missing: string[]): string {
+  return missing.length ? ` (skipped: ${missing.join(" and ")} not installed)` : "";
+}
+
+function run(cmd: string, args: string[]): string {
+  const out = new Deno.Command(cmd, { args, cwd: ROOT, stdout: "piped", stderr: "piped" })
+    .outputSync();
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr).trim();
+    throw new Error(`Cannot run "${cmd} ${args.join(" ")}": ${err}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+interface BtfType {
+  id: number;
+  kind: string;
+  name?: string;
+  size?: number;
+  "type_id"?: number;
+  "nr_elems"?: number;
+  members?: { name: string; "type_id": number; "bits_offset": number }[];
+  values?: { name: string; val: number }[];
+}
+
+function readBtf(path: string): BtfType[] {
+  const doc = JSON.parse(run("bpftool", ["-j", "btf", "dump", "file", path])) as {
+    types: BtfType[];
+  };
+  return doc.types;
+}
+
+/** Every difference between RECORD_SIZES/RECORD_OFFSETS and the BTF structs, one line each. */
+function layoutMismatches(types: BtfType[]): string[] {
+  const byId = new Map(types.map((t) => [t.id, t]));
+  const struct = (name: string) => types.find((t) => t.kind === "STRUCT" && t.name === name);
+  const resolve = (id: number | undefined) => {
+    let t = id === undefined ? undefined : byId.get(id);
+    while (t && ["TYPEDEF", "CONST", "VOLATILE"].includes(t.kind)) t = byId.get(t.type_id ?? -1);
+    return t;
+  };
+  const out: string[] = [];
+  for (const [name, size] of Object.entries(RECORD_SIZES)) {
+    const s = struct(name);
+    const table = RECORD_OFFSETS[name] ?? {};
+    if (!s) {
+      out.push(`struct ${name}: not in the BTF`);
+      continue;
+    }
+    if (s.size !== size) out.push(`struct ${name}: size ${s.size}, RECORD_SIZES says ${size}`);
+    const members = s.members ?? [];
+    for (const m of members) {
+      if (table[m.name] !== m.bits_offset / 8) {
+        out.push(`${name}.${m.name}: offset ${m.bits_offset / 8}, table says ${table[m.name]}`);
+      }
+      const t = resolve(m.type_id);
+      if (m.name === "h" && t?.name !== "rec_header") out.push(`${name}.h: not a rec_header`);
+    }
+    for (const field of Object.keys(table)) {
+      if (!members.some((m) => m.name === field)) out.push(`${name}.${field}: not in the struct`);
+    }
+    if (name === "rec_exec") {
+      const fds = resolve(members.find((m) => m.name === "fds")?.type_id);
+      if (
+        fds?.kind !== "ARRAY" || fds.nr_elems !== 3 || resolve(fds.type_id)?.name !== "fd_ident"
+      ) {
+        out.push("rec_exec.fds: not an array of 3 fd_ident");
+      }
+      const sock = resolve(members.find((m) => m.name === "sock")?.type_id);
+      if (sock?.name !== "sock_ident") out.push("rec_exec.sock: not a sock_ident");
+    }
+  }
+  return out;
+}
+
+Deno.test({
+  name: `RECORD_SIZES and RECORD_OFFSETS match the BTF of ${OBJECT}${
+    skipNote(HAVE_BPFTOOL ? [] : ["bpftool"])
+  }`,
+  ignore: !HAVE_BPFTOOL,
+  fn() {
+    try {
+      Deno.statSync(`${ROOT}/${OBJECT}`);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      run("bash", ["scripts/build_bpf.sh"]);
+    }
+    assert.deepEqual(layoutMismatches(readBtf(`${ROOT}/${OBJECT}`)), []);
+  },
+});
+
+/** sshtrace.h compiled alone, every struct and enum the decoder mirrors kept in the BTF. */
+let headerBtf: BtfType[] | undefined;
+function compileHeader(): BtfType[] {
+  if (headerBtf) return headerBtf;
+  const dir = Deno.makeTempDirSync({ prefix: "sshlog-btf-" });
+  const [src, obj] = [`${dir}/layout.c`, `${dir}/layout.o`];
+  try {
+    const anchors = [
+      ...Object.keys(RECORD_SIZES).map((s) => `struct ${s} *anchor_${s};`),
+      ...["rec_type", "rec_flag", "fd_kind", "io_dir", "gap_reason"].map((e) =>
+        `enum ${e} *anchor_${e};`
+      ),
+    ];
+    Deno.writeTextFileSync(
+      src, // sshtrace.h needs only the kernel's fixed-width types
+      [
+        "typedef unsigned char __u8;",
+        "typedef unsigned short __u16;",
+        "typedef unsigned int __u32;",
+        "typedef int __s32;",
+        "typedef unsigned long long __u64;",
+        '#include "sshtrace.h"',
+        ...anchors,
+        "",
+      ].join("\n"),
+    );
+    run("clang", ["-g", "-target", "bpf", "-I", "bpf", "-c", src, "-o", obj]);
+    headerBtf = readBtf(obj);
+    return headerBtf;
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+const HEADER_MISSING = [...(HAVE_BPFTOOL ? [] : ["bpftool"]), ...(HAVE_CLANG ? [] : ["clang"])];
+
+Deno.test({
+  name: `RECORD_SIZES and RECORD_OFFSETS match bpf/sshtrace.h as clang lays it out${
+    skipNote(HEADER_MISSING)
+  }`,
+  ignore: HEADER_MISSING.length > 0,
+  fn() {
+    assert.deepEqual(layoutMismatches(compileHeader()), []);
+    // Every record struct of the header has a decoder table (gap_count is a map value).
+    const header = Deno.readTextFileSync(`${ROOT}/bpf/sshtrace.h`);
+    const declared = [...header.matchAll(/^struct (\w+) \{/gm)].map((m) => m[1]);
+    assert.deepEqual(
+      declared.filter((name) => name !== "gap_count").sort(),
+      Object.keys(RECORD_SIZES).sort(),
+    );
+  },
+});
+
+Deno.test({
+  name: `RecordType, RecordFlag, FdKind, IoDir and GAP_REASONS match the enums of bpf/sshtrace.h${
+    skipNote(HEADER_MISSING)
+  }`,
+  ignore: HEADER_MISSING.length > 0,
+  fn() {
+    const types = compileHeader();
+    const values = (name: string, prefix: string) =>
+      Object.fromEntries(
+        (types.find((t) => t.kind === "ENUM" && t.name === name)?.values ?? [])
+          .map((v) => [v.name.slice(prefix.length), v.val]),
+      );
+    assert.deepEqual(values("rec_type", "REC_"), RecordType);
+    assert.deepEqual(values("rec_flag", "RF_"), RecordFlag);
+    assert.deepEqual(values("fd_kind", "FD_"), FdKind);
+    assert.deepEqual(values("io_dir", "IO_"), IoDir);
+    const gaps = values("gap_reason", "GAP_");
+    assert.equal(gaps["REASONS"], GAP_REASONS.length);
+    assert.deepEqual(GAP_REASONS.map((r) => gaps[r.toUpperCase()]), GAP_REASONS.map((_, i) => i));
+  },
+});
+
+Deno.test("splitArgv() splits at every NUL and keeps empty entries", () => {
+  const split = (s: string) => splitArgv(bytesOf(s)).map((a) => new TextDecoder().decode(a));
+  assert.deepEqual(split(""), []);
+  assert.deepEqual(split("ls\0"), ["ls"]);
+  assert.deepEqual(split("ls"), ["ls"]);
+  assert.deepEqual(split("ls\0-l"), ["ls", "-l"]);
+  assert.deepEqual(split("sh\0-c\0\0"), ["sh", "-c", ""]);
+  assert.deepEqual(split("\0"), [""]);
+  assert.deepEqual(split("\0\0"), ["", ""]);
+  assert.deepEqual(split("a\0\0b\0"), ["a", "", "b"]);
+});
+
+/** The first `n` bytes of a record, its size field set to `n`. */
+function cut(bytes: Uint8Array, n: number): Uint8Array {
+  const out = bytes.slice(0, n);
+  if (n >= 8) new DataView(out.buffer).setUint32(4, n, true);
+  return out;
+}
+
+function assertRecordError(bytes: Uint8Array, start: string): void {
+  assert.throws(() => decodeRecord(bytes), (error: unknown) => {
+    assert.ok(error instanceof RecordError, `expected a RecordError, got ${error}`);
+    assert.ok(error.message.startsWith(start), `"${error.message}" should start with "${start}"`);
+    return true;
+  });
+}
+
+Deno.test("decodeRecord() throws RecordError when a record is truncated", () => {
+  const fork = forkBytes({ parentTgid: 1, childTgid: 2, connTgid: 2, uid: 0, childStart: 0n });
+  const exec = execBytes(sampleExec());
+  const exit = exitBytes({ tgid: 2, ppid: 1, connTgid: 2, exitCode: 0, start: 0n });
+  const io = ioBytes(sampleIo(new Uint8Array(100)));
+  const path = bytesOf("/etc/passwd\0");
+  const open = openBytes({ tgid: 2, connTgid: 2, ret: 3, openFlags: 0, mode: 0, path });
+  const setsid = setsidBytes({ tgid: 2, connTgid: 2 });
+  assertRecordError(fork.subarray(0, 10), "Cannot decode record header: 10 bytes, need 16");
+  assertRecordError(fork.subarray(0, 30), "Cannot decode record: size 40 exceeds 30 bytes");
+  assertRecordError(cut(fork, 30), "Cannot decode rec_fork: 30 bytes, need 40");
+  assertRecordError(cut(exec, 100), "Cannot decode rec_exec: 100 bytes, need 168");
+  assertRecordError(cut(exec, exec.length - 1), "Cannot decode rec_exec strings:");
+  assertRecordError(cut(exit, 39), "Cannot decode rec_exit:");
+  assertRecordError(cut(io, 50), "Cannot decode rec_io:");
+  assertRecordError(cut(io, 56 + 99), "Cannot decode rec_io data: 155 bytes, need 156");
+  assertRecordError(cut(open, 20), "Cannot decode rec_open:");
+  assertRecordError(cut(open, 40 + 3), "Cannot decode rec_open path:");
+  assertRecordError(cut(setsid, 20), "Cannot decode rec_setsid:");
+});
+
+Deno.test("decodeRecord() throws RecordError when the data length exceeds the record", () => {
+  const io = ioBytes(sampleIo(new Uint8Array(16), { len: 16384 }));
+  assertRecordError(io, "Cannot decode rec_io data: 72 bytes, need 16440");
+});
+
+Deno.test("decodeRecord() throws RecordError for an unknown record type", () => {
+  for (const type of [0, 7, 0xffff]) {
+    const bytes = setsidBytes({ tgid: 1, connTgid: 1 });
+    new DataView(bytes.buffer).setUint16(0, type, true);
+    assertRecordError(bytes, `Cannot decode record: unknown type ${type}`);
+  }
+});
