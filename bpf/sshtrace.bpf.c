@@ -125,6 +125,24 @@ struct {
 	__type(value, struct pending_call);
 } pending SEC(".maps");
 
+/* Where fds 1 and 2 of a tracked process pointed at its exec: the pipe's inode or the pty's
+ * tty_struct (both stay alive while sshd holds the other end). Programs such as coreutils close
+ * stdout just before they exit; this lets the exit record still say how much of their output
+ * was unread. Added at exec, deleted at exit; one entry per tracked process. */
+struct out_target {
+	__u64 obj[2];     /* struct inode * (pipe) or struct tty_struct * (pts) */
+	__u64 ino[2];
+	__u16 kind[2];
+	__s32 tty_index[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct out_target);
+} out_targets SEC(".maps");
+
 /* Staging area for one variable-length record per CPU, indexed by CPU number (the loader sets
  * max_entries to the number of possible CPUs). Not a PERCPU_ARRAY: those cap values at 32 KiB,
  * and a record plus the verifier's mask of a 16 KiB chunk needs more. */
@@ -189,6 +207,164 @@ static __always_inline struct file *fd_file(struct task_struct *t, __s32 fd)
 	arr = BPF_CORE_READ(fdt, fd);
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 	return f;
+}
+
+/* Sum of the bytes in a pipe's ring, one bpf_loop step per buffer. */
+struct pipe_sum {
+	struct pipe_buffer *bufs;
+	__u32 tail;
+	__u32 mask;
+	__u32 count;
+	__u32 bytes;
+};
+
+static long pipe_sum_step(__u64 i, void *ctx)
+{
+	struct pipe_sum *p = ctx;
+	struct pipe_buffer *buf;
+
+	if (i >= p->count)
+		return 1;
+	buf = p->bufs + ((p->tail + i) & p->mask);
+	p->bytes += BPF_CORE_READ(buf, len);
+	return 0;
+}
+
+/* Bytes written to a pipe and not read yet. */
+static __always_inline __u32 pipe_pending(struct inode *inode)
+{
+	struct pipe_inode_info *pipe = BPF_CORE_READ(inode, i_pipe);
+	struct pipe_sum p = {};
+	__u32 head;
+
+	if (!pipe)
+		return 0;
+	head = BPF_CORE_READ(pipe, head);
+	p.tail = BPF_CORE_READ(pipe, tail);
+	p.mask = BPF_CORE_READ(pipe, ring_size) - 1;
+	p.bufs = BPF_CORE_READ(pipe, bufs);
+	p.count = head - p.tail;
+	bpf_loop(64, pipe_sum_step, &p, 0);
+	return p.bytes;
+}
+
+/* Sum of the committed, unprocessed bytes of a tty's flip buffers. */
+struct flip_sum {
+	struct tty_buffer *buf;
+	__u32 bytes;
+};
+
+static long flip_sum_step(__u64 i, void *ctx)
+{
+	struct flip_sum *f = ctx;
+	struct tty_buffer *b = f->buf;
+
+	if (!b)
+		return 1;
+	f->bytes += BPF_CORE_READ(b, commit) - BPF_CORE_READ(b, read);
+	f->buf = BPF_CORE_READ(b, next);
+	return 0;
+}
+
+/*
+ * Bytes written to a pty slave that sshd has not read from the master yet: still in the master
+ * port's flip buffers (before flush_to_ldisc), or in the master's n_tty read buffer. Output
+ * processing (ONLCR) happens before, so these are the bytes sshd will read.
+ */
+static __always_inline __u32 pty_pending(struct tty_struct *slave)
+{
+	struct tty_struct *master = BPF_CORE_READ(slave, link);
+	struct n_tty_data *ldata;
+	struct flip_sum f = {};
+	__u64 head, tail;
+
+	if (!master)
+		return 0;
+	f.buf = BPF_CORE_READ(master, port, buf.head);
+	bpf_loop(16, flip_sum_step, &f, 0);
+	ldata = BPF_CORE_READ(master, disc_data);
+	if (!ldata)
+		return f.bytes;
+	head = BPF_CORE_READ(ldata, read_head);
+	tail = BPF_CORE_READ(ldata, read_tail);
+	return f.bytes + (head > tail ? head - tail : 0);
+}
+
+/* Fills one fd_ident of task t: kind, identity and the bytes still unread on the other end. */
+static __always_inline void ident_fd(struct task_struct *t, __s32 fd, struct fd_ident *out)
+{
+	struct file *f = fd_file(t, fd);
+	struct inode *inode;
+	__u32 mode, rdev, major;
+
+	out->ino = 0;
+	out->rdev = 0;
+	out->kind = FD_OTHER;
+	out->pad = 0;
+	out->pending = 0;
+	out->tty_index = -1;
+	if (!f)
+		return;
+	inode = BPF_CORE_READ(f, f_inode);
+	mode = BPF_CORE_READ(inode, i_mode);
+	rdev = BPF_CORE_READ(inode, i_rdev);
+	out->ino = BPF_CORE_READ(inode, i_ino);
+	out->rdev = rdev;
+	major = rdev >> 20;
+	if ((mode & S_IFMT) == S_IFIFO) {
+		out->kind = FD_PIPE;
+		out->pending = pipe_pending(inode);
+	} else if ((mode & S_IFMT) == S_IFCHR && major >= 136 && major <= 143) {
+		struct tty_file_private *priv = BPF_CORE_READ(f, private_data);
+		struct tty_struct *tty = BPF_CORE_READ(priv, tty);
+
+		out->kind = FD_PTS;
+		out->tty_index = (major - 136) * 256 + (rdev & 0xfffff);
+		if (tty)
+			out->pending = pty_pending(tty);
+	} else if ((mode & S_IFMT) == S_IFCHR && rdev == PTMX_RDEV) {
+		out->kind = FD_PTMX;
+	}
+}
+
+/* Remembers what fds 1 and 2 write to, for the exit record (see out_targets). */
+static __always_inline void remember_out_targets(struct task_struct *t, __u32 tgid,
+						 struct fd_ident *fds)
+{
+	struct out_target o = {};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct file *f = fd_file(t, i + 1);
+
+		o.kind[i] = fds[i + 1].kind;
+		o.ino[i] = fds[i + 1].ino;
+		o.tty_index[i] = fds[i + 1].tty_index;
+		if (!f)
+			continue;
+		if (o.kind[i] == FD_PIPE) {
+			o.obj[i] = (__u64)BPF_CORE_READ(f, f_inode);
+		} else if (o.kind[i] == FD_PTS) {
+			struct tty_file_private *priv = BPF_CORE_READ(f, private_data);
+
+			o.obj[i] = (__u64)BPF_CORE_READ(priv, tty);
+		}
+	}
+	bpf_map_update_elem(&out_targets, &tgid, &o, BPF_ANY);
+}
+
+/* For an exit record: fills fd 1 or 2 from what it pointed at exec, when it is closed now. */
+static __always_inline void recall_out_target(struct out_target *o, int i, struct fd_ident *out)
+{
+	if (out->kind != FD_OTHER || !o->obj[i])
+		return;
+	out->kind = o->kind[i];
+	out->ino = o->ino[i];
+	out->tty_index = o->tty_index[i];
+	if (o->kind[i] == FD_PIPE)
+		out->pending = pipe_pending((struct inode *)o->obj[i]);
+	else if (o->kind[i] == FD_PTS)
+		out->pending = pty_pending((struct tty_struct *)o->obj[i]);
 }
 
 /*
@@ -412,6 +588,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	__u8 one = 1;
 	int i;
 
+
 	if (pi && (pi->flags & PROC_IGNORED))
 		return 0;
 	buf = scratch_buf();
@@ -472,17 +649,10 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	r->filename_len = fn_len;
 	r->args_len = args_len;
 	r->args_full = args_full > 0xffffffff ? 0xffffffff : args_full;
-	for (i = 0; i < 3; i++) {
-		__u16 echo_off;
-		__s32 tty_index;
-		__u64 ino = 0;
-		struct file *f = fd_file(p, i);
-
-		r->fds[i].kind = classify_fd(p, i, &ino, &tty_index, &echo_off);
-		r->fds[i].ino = f ? ino : 0;
-		r->fds[i].rdev = f ? BPF_CORE_READ(f, f_inode, i_rdev) : 0;
-		r->fds[i].pad = 0;
-	}
+	for (i = 0; i < 3; i++)
+		ident_fd(p, i, &r->fds[i]);
+	if (pi)
+		remember_out_targets(p, tgid, r->fds);
 	read_sock(p, &r->sock);
 	r->cwd_len = cwd_len;
 	{
@@ -525,6 +695,19 @@ int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
 	if (!(BPF_CORE_READ(p, signal, flags) & 0x00000004 /* SIGNAL_GROUP_EXIT */))
 		r.exit_code = p->exit_code;
 	r.start = p->start_boottime;
+	r.wchar = BPF_CORE_READ(p, ioac.wchar);
+	if (!(flags & RF_LISTENER)) {
+		struct out_target *o = bpf_map_lookup_elem(&out_targets, &tgid);
+
+		ident_fd(p, 0, &r.fds[0]);
+		ident_fd(p, 1, &r.fds[1]);
+		ident_fd(p, 2, &r.fds[2]);
+		if (o) {
+			recall_out_target(o, 0, &r.fds[1]);
+			recall_out_target(o, 1, &r.fds[2]);
+			bpf_map_delete_elem(&out_targets, &tgid);
+		}
+	}
 	emit(&r, sizeof(r), 0);
 	return 0;
 }
@@ -689,6 +872,7 @@ int BPF_KRETPROBE(handle_open_return, long ret)
 	struct pending_call c;
 	struct rec_open *r;
 	__u8 *buf;
+	__u32 cwd_len;
 	long n;
 
 	if (!take_call(bpf_get_current_pid_tgid(), &c))
@@ -704,13 +888,24 @@ int BPF_KRETPROBE(handle_open_return, long ret)
 	}
 	if (n > SSHTRACE_PATH_MAX)
 		n = SSHTRACE_PATH_MAX;
+	VERIFIER_BOUND(n, SSHTRACE_PATH_MAX);
 	r->tgid = bpf_get_current_pid_tgid() >> 32;
 	r->conn_tgid = c.conn_tgid;
 	r->ret = ret;
 	r->flags = c.flags;
 	r->mode = c.mode;
 	r->path_len = n;
-	fill_header(&r->h, REC_OPEN, 0, sizeof(*r) + n);
-	emit(r, sizeof(*r) + n, 0);
+	r->i_mode = 0;
+	if (ret >= 0) {
+		struct file *f = fd_file(bpf_get_current_task_btf(), ret);
+
+		if (f)
+			r->i_mode = BPF_CORE_READ(f, f_inode, i_mode);
+	}
+	cwd_len = write_cwd(bpf_get_current_task_btf(), sizeof(*r) + n);
+	VERIFIER_BOUND(cwd_len, SSHTRACE_CWD_MAX);
+	r->cwd_len = cwd_len;
+	fill_header(&r->h, REC_OPEN, 0, sizeof(*r) + n + cwd_len);
+	emit(r, sizeof(*r) + n + cwd_len, 0);
 	return 0;
 }

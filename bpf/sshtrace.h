@@ -41,6 +41,7 @@ enum fd_kind {
 	FD_OTHER = 0,
 	FD_PTMX = 1, /* the pty master (/dev/ptmx, 5:2): the user's terminal */
 	FD_PIPE = 2, /* a pipe: stdin/stdout/stderr of a session without a terminal */
+	FD_PTS = 3,  /* a pty slave (/dev/pts/N): a command's terminal */
 };
 
 /* Directions of rec_io, seen from sshd. */
@@ -77,12 +78,18 @@ struct rec_fork {
 	__u64 child_start; /* child's start_boottime, ns: with the pid, a unique process key */
 };
 
-/* Identity and kind of one standard descriptor of an exec'd process. */
+/*
+ * Identity and kind of one standard descriptor of a process at exec or exit, and how many bytes
+ * written to it were not read yet by the other end (sshd): with the bytes sshd has read so far,
+ * that places the process's output exactly in the session's stream.
+ */
 struct fd_ident {
 	__u64 ino;
-	__u32 rdev; /* kernel dev_t: major << 20 | minor */
-	__u16 kind; /* enum fd_kind, or FD_OTHER */
-	__u16 pad;
+	__u32 rdev;    /* kernel dev_t: major << 20 | minor */
+	__u16 kind;    /* enum fd_kind, or FD_OTHER */
+	__s16 pad;
+	__u32 pending; /* unread bytes: pipe buffers, or the pty master's flip and read buffers */
+	__s32 tty_index; /* pts number for FD_PTS, else -1 */
 };
 
 /* TCP endpoints of a socket on fd 0 (sshd's client connection), network byte order addresses. */
@@ -119,7 +126,7 @@ struct rec_exec {
 	struct sock_ident sock;
 };
 
-/* REC_EXIT — decoded by decodeExit(). */
+/* REC_EXIT — decoded by decodeRecord(). The fds are read before the process's files close. */
 struct rec_exit {
 	struct rec_header h;
 	__u32 tgid;
@@ -127,6 +134,8 @@ struct rec_exit {
 	__u32 conn_tgid;
 	__u32 exit_code; /* wait status: (status << 8) | signal */
 	__u64 start;
+	__u64 wchar; /* bytes the process wrote with write(2) and friends, to any file */
+	struct fd_ident fds[3];
 };
 
 /* REC_IO — decoded by decodeIo(). Followed by data bytes. */
@@ -144,15 +153,18 @@ struct rec_io {
 	__u32 len;       /* data bytes in this record */
 };
 
-/* REC_OPEN — decoded by decodeOpen(). Followed by the path bytes. */
+/* REC_OPEN — decoded by decodeRecord(). Followed by the path, then the cwd components (as in
+ * rec_exec): both read at the call, so a transfer that ends at once is still complete. */
 struct rec_open {
 	struct rec_header h;
 	__u32 tgid;
 	__u32 conn_tgid;
-	__s32 ret;   /* the fd, or -errno */
-	__u32 flags; /* open(2) flags */
-	__u32 mode;  /* open(2) mode argument */
+	__s32 ret;    /* the fd, or -errno */
+	__u32 flags;  /* open(2) flags */
+	__u32 mode;   /* open(2) mode argument */
 	__u32 path_len;
+	__u32 i_mode; /* type and permissions of the opened file (0 when the open failed) */
+	__u32 cwd_len;
 };
 
 /* REC_SETSID — decoded by decodeRecord(). */
@@ -171,12 +183,14 @@ struct gap_count {
 /* Sizes the TypeScript decoder relies on. */
 _Static_assert(sizeof(struct rec_header) == 16, "rec_header size");
 _Static_assert(sizeof(struct rec_fork) == 40, "rec_fork size");
-_Static_assert(sizeof(struct fd_ident) == 16, "fd_ident size");
+_Static_assert(sizeof(struct fd_ident) == 24, "fd_ident size");
 _Static_assert(sizeof(struct sock_ident) == 40, "sock_ident size");
-_Static_assert(sizeof(struct rec_exec) == 168, "rec_exec size");
-_Static_assert(sizeof(struct rec_exit) == 40, "rec_exit size");
+_Static_assert(sizeof(struct rec_exec) == 192, "rec_exec size");
+_Static_assert(sizeof(struct rec_exit) == 120, "rec_exit size");
 _Static_assert(sizeof(struct rec_io) == 56, "rec_io size");
-_Static_assert(sizeof(struct rec_open) == 40, "rec_open size");
+_Static_assert(sizeof(struct rec_open) == 48, "rec_open size");
+_Static_assert(sizeof(struct rec_open) + SSHTRACE_PATH_MAX + SSHTRACE_CWD_MAX - SSHTRACE_NAME_MAX < 8192,
+	       "open cwd components start below the verifier mask of write_cwd");
 _Static_assert(sizeof(struct rec_setsid) == 24, "rec_setsid size");
 _Static_assert(sizeof(struct gap_count) == 16, "gap_count size");
 _Static_assert(sizeof(struct rec_exec) + SSHTRACE_PATH_MAX + SSHTRACE_CWD_MAX - SSHTRACE_NAME_MAX < 8192,

@@ -130,10 +130,16 @@ async function main(): Promise<number> {
   const timed: TimedResults[] = TIMED.filter((w) => selected.includes(w.name))
     .map((workload) => ({ workload, without: [], with: [] }));
   results.timed = timed;
-  const problems = new Set<string>();
+  // Daemon log entries other than info, by text without the timestamp: count and first entry.
+  const problems = new Map<string, { count: number; entry: string }>();
   const note = (w: { readyMs: number; daemonProblems: string[] }) => {
     results.readyMs.push(w.readyMs);
-    for (const p of w.daemonProblems) problems.add(p.slice(0, 400));
+    for (const entry of w.daemonProblems) {
+      const first = entry.split("\n")[0]!.replace(/^\S+ \S+ \S+ /, "");
+      const key = first.replace(/\/proc\/\d+\//g, "/proc/PID/").replace(/\d+/g, "N");
+      const seen = problems.get(key) ?? { count: 0, entry };
+      problems.set(key, { count: seen.count + 1, entry: seen.entry });
+    }
   };
   out(
     `sshlog benchmark: ${rounds} round(s) of ${selected.join(", ")}; sshd on 127.0.0.1:` +
@@ -195,8 +201,13 @@ async function main(): Promise<number> {
   const tableRows = rows(results);
   out(`\n== results (medians of ${rounds} round(s); WITH = daemon + one watch --json client)\n`);
   out(table(tableRows));
-  out("\nDaemon stderr lines other than info (all daemon starts):");
-  out(problems.size === 0 ? "  none" : [...problems].map((p) => `  ${p}`).join("\n"));
+  out("\nDaemon stderr entries other than info, over all daemon starts (first of each kind):");
+  if (problems.size === 0) out("  none");
+  for (const { count, entry } of problems.values()) {
+    const lines = entry.split("\n");
+    out(`  ${count}x ${lines[0]}`);
+    for (const line of lines.slice(1, 4)) out(`      ${line.trim()}`);
+  }
   const latencies = results.latency.flatMap((w) => Object.values(w.latency).flat());
   if (latencies.some((ms) => ms < 0)) {
     out(

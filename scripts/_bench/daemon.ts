@@ -118,9 +118,18 @@ export class Daemon {
     return new Daemon(child, pid, readyAt - start, dir, lines, pump, release);
   }
 
-  /** Stderr lines that are not plain info lines (warnings, errors, traces). */
+  /**
+   * Its stderr log entries other than info and debug (a timestamped line and its continuation
+   * lines, such as a stack trace), each joined with "\n".
+   */
   problems(): string[] {
-    return this.stderrLines.filter((line) => line.trim() !== "" && !/\[INF\]|\[DBG\]/.test(line));
+    const entries: string[][] = [];
+    for (const line of this.stderrLines) {
+      if (/^\d{4}-\d\d-\d\d[ T]/.test(line) || entries.length === 0) entries.push([line]);
+      else entries[entries.length - 1]!.push(line);
+    }
+    return entries.map((lines) => lines.join("\n"))
+      .filter((entry) => entry.trim() !== "" && !/^\S+ \S+ \S+ \[(INF|DBG)\]/.test(entry));
   }
 
   /** Stops it (SIGTERM, SIGKILL after 10 s) and removes its dir; returns ms to exit. */

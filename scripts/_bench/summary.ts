@@ -181,8 +181,13 @@ export function rows(results: Results): Row[] {
   return out;
 }
 
+/** First line of each daemon log entry (stack traces dropped). */
+function firstLines(entries: readonly string[]): string[] {
+  return entries.map((entry) => entry.split("\n")[0] ?? "");
+}
+
 function withSummary(w: WithRun): Record<string, unknown> {
-  const { latency, ...rest } = w;
+  const { latency, daemonProblems, ...rest } = w;
   const latencySummary: Record<string, { n: number; p50: number; p99: number }> = {};
   for (const [type, samples] of Object.entries(latency)) {
     latencySummary[type] = {
@@ -191,7 +196,7 @@ function withSummary(w: WithRun): Record<string, unknown> {
       p99: percentile(samples, 99),
     };
   }
-  return { ...rest, latency: latencySummary };
+  return { ...rest, latency: latencySummary, daemonProblems: firstLines(daemonProblems) };
 }
 
 /** The JSON summary printed at the end: the table's figures plus every round's raw numbers. */
@@ -207,7 +212,7 @@ export function jsonSummary(results: Results, table: readonly Row[]): Record<str
         withWallMs: t.with.map((w) => Math.round(w.run.wallMs)),
         with: t.with.map(withSummary),
       }])),
-      idle: results.idle,
+      idle: results.idle.map((i) => ({ ...i, daemonProblems: firstLines(i.daemonProblems) })),
       latency: results.latency.map(withSummary),
       readyMs: results.readyMs.map((ms) => Math.round(ms)),
     },

@@ -111,7 +111,10 @@ export async function warmUp(target: Target, watch?: Watch): Promise<boolean> {
     if (result.code !== 0) throw new Error(`Warm-up ssh failed (${result.code}): ${result.stderr}`);
     if (watch === undefined) return true;
     const closed = await watch.until(
-      () => watch.events.slice(mark).some((e) => e.type === "connection_close"),
+      () =>
+        watch.events.slice(mark).some((e) =>
+          e.type === "connection_close" && e.username === target.user
+        ),
       3000,
     );
     if (closed) return true;
@@ -190,8 +193,12 @@ export async function runWithDaemon(
     const watchCpu1 = cpuSeconds(w.pid) ?? watchCpu0;
     if (w.exited) notes.push("the watch client exited during the run (dropped by the daemon?)");
     if (w.junk.length > 0) notes.push(`${w.junk.length} watch lines were not JSON`);
-    const events = mine();
-    const sessions = [...new Set(events.map((e) => e.sessionId ?? ""))];
+    // The run's sessions are those that began after the mark (not a late warm-up event).
+    const begun = new Set(
+      mine().filter((e) => e.type === "connection_established").map((e) => e.sessionId),
+    );
+    const events = mine().filter((e) => begun.has(e.sessionId));
+    const sessions = [...begun].map((id) => id ?? "");
     if (options.inSsh && sessions.length !== 1) {
       notes.push(`${sessions.length} sessions of ${target.user} seen (expected 1)`);
     }

@@ -15,9 +15,14 @@ export function pipeInodes(pid: number): bigint[] {
   return out;
 }
 
-/** The cwd an exec record carries (components leaf first), as an absolute path. */
+/** An absolute path from cwd components listed leaf first, as the kernel records them. */
+export function joinCwd(parts: Uint8Array[]): string {
+  return "/" + parts.map((p) => decoder.decode(p)).reverse().join("/");
+}
+
+/** The cwd an exec record carries, as an absolute path. */
 export function cwdOf(r: ExecRecord): string {
-  return "/" + r.cwdParts.map((p) => decoder.decode(p)).reverse().join("/");
+  return joinCwd(r.cwdParts);
 }
 
 /** A live process's cwd, or undefined once it is gone. */
@@ -26,5 +31,14 @@ export function readCwd(pid: number): string | undefined {
     return Deno.readLinkSync(`/proc/${pid}/cwd`);
   } catch {
     return undefined;
+  }
+}
+
+/** A live process's title (argv as sshd rewrote it with setproctitle), "" once it is gone. */
+export function readTitle(pid: number): string {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ").trim();
+  } catch {
+    return "";
   }
 }

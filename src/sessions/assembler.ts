@@ -22,7 +22,8 @@ import { Command, commandFields, decodeWaitStatus } from "./command.ts";
 import { isOpenSshDaemon, isTransferCommand, isTransferProgram } from "./openssh.ts";
 import { makeSessionId, Session } from "./session.ts";
 import { tcpInfoFromSock, tcpInfoOf } from "./tcp_info.ts";
-import { cwdOf, pipeInodes, readCwd } from "./_proc_fs.ts";
+import { cwdOf, pipeInodes, readCwd, readTitle } from "./_proc_fs.ts";
+import { readSourceKey } from "./output_ranges.ts";
 import { transferEvent } from "./transfer.ts";
 import { userName } from "./users.ts";
 import { authFailedEvent } from "./auth_failed.ts";
@@ -32,8 +33,10 @@ import { type Conn, newConn, type Proc } from "./_tables.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
 const PENDING_IO_MAX = 512;
+/** SSHTRACE_CHUNK_MAX of sshtrace.h: the most data bytes one rec_io carries. */
+const SSHTRACE_CHUNK_MAX = 16384;
 /** How long a new session leader may keep sshd's image before it counts as internal-sftp. */
-const INTERNAL_SFTP_WAIT_MS = 100;
+const INTERNAL_SFTP_WAIT_MS = 30;
 const ENDED_KEEP_MS = 10_000;
 
 /** What the assembler asks of the kernel side: hooking OpenSSH binaries, tracking, quieting. */
@@ -54,9 +57,9 @@ export interface AssemblerOptions {
   clock: BootClock;
   /** /proc/stat btime: boot time in whole epoch seconds. */
   bootEpochSec: number;
-  /** How long output is still credited to a command after it exits (default 20 ms). */
-  graceMs?: number;
-  /** How long a session whose root exited waits for its sshd to end (default 300 ms). */
+  /** How long a command that exited waits for sshd to read its last output (default 2 s). */
+  outputWaitMs?: number;
+  /** How long a session whose first process ended waits for its output (default 2 s). */
   closeDelayMs?: number;
 }
 
@@ -75,7 +78,7 @@ export class SessionAssembler {
   constructor(emit: (event: SshlogEvent) => void, hooks: BinaryHooks, options: AssemblerOptions) {
     this.#emit = emit;
     this.#hooks = hooks;
-    this.#opts = { graceMs: 20, closeDelayMs: 300, ...options };
+    this.#opts = { outputWaitMs: 2000, closeDelayMs: 2000, ...options };
   }
 
   /** Handles one record from the tracer. */
@@ -126,7 +129,11 @@ export class SessionAssembler {
       commandFields(proc, { ms: startMs, cwd: readCwd(proc.tgid) ?? "" }),
       true,
     );
-    session.running.set(proc.tgid, cmd);
+    // Its output so far is unknown: it owns whatever no later command covers.
+    for (const key of [`t${io.ttyIndex}`, ...io.pipes.map((p) => `p${p}`)]) {
+      cmd.ranges.set(key, { start: 0, end: Infinity });
+    }
+    session.open.push(cmd);
     proc.commands.push(cmd);
   }
 
@@ -233,8 +240,9 @@ export class SessionAssembler {
       truncated: (r.flags & RecordFlag.ARGS_TRUNC) !== 0,
     });
     const cmd = new Command(fields, isRoot || proc.tgid === session.init.shellPid);
-    this.#flushFinishing(session);
-    session.running.set(proc.tgid, cmd);
+    // A re-exec ends the previous image's output where the new one's begins.
+    for (const prev of proc.commands) session.endCommand(prev, r.fds);
+    session.startCommand(cmd, r.fds);
     proc.commands.push(cmd);
     session.lastCommand = fields.args;
     session.lastActivityMs = ms;
@@ -286,23 +294,26 @@ export class SessionAssembler {
       const session = proc.session;
       const { exitCode, signal } = decodeWaitStatus(r.exitCode);
       for (const cmd of proc.commands) {
-        cmd.exitNs = r.ktime;
+        if (cmd.exitedAt === 0) session.endCommand(cmd, r.fds);
+        // Output that never reached the session (into a pipe to the next command, a file):
+        // the kernel's count of its writes is all that is known of it.
+        if (cmd.stdoutElsewhere) cmd.stdoutSize = Math.max(cmd.stdoutSize, Number(r.wchar));
         cmd.exitCode = exitCode;
         cmd.signal = signal;
         cmd.endMs = ms;
-        session.running.delete(proc.tgid);
-        session.finishing.push(cmd);
+        cmd.exitedAt = Date.now();
       }
-      if (proc.commands.length) this.#scheduleFlush(session);
-      if (r.tgid === session.init.shellPid) this.#scheduleClose(session, ms);
+      this.#flushFinishing(session);
+      if (session.open.length) this.#scheduleFlush(session);
+      if (r.tgid === session.init.shellPid) this.#closeWhenDrained(session, ms);
     }
     // The sshd that did a session's I/O, or the whole connection, ended: its sessions are over.
     // Their processes get SIGHUP only now (the exit tracepoint runs before sshd's files close):
     // wait a little for their command_finish so that connection_close comes last.
     for (const session of this.#conns.get(proc?.conn ?? r.connTgid)?.sessions ?? []) {
       if (session.init.ptsPid === r.tgid || session.init.ptmPid === r.tgid) {
-        if (session.running.size === 0) this.#close(session, ms);
-        else this.#scheduleClose(session, ms);
+        if (!session.hasRunning()) this.#close(session, ms);
+        else this.#closeWhenDrained(session, ms);
       }
     }
     const ended = this.#conns.get(r.tgid);
@@ -341,10 +352,17 @@ export class SessionAssembler {
       return;
     }
     const ms = this.#opts.clock.toEpochMs(r.ktime);
-    const event = r.dir === IoDir.OUTPUT
-      ? session.output(r.data, ms)
-      : session.input(r.data, ms, (r.flags & RecordFlag.ECHO_OFF) !== 0);
-    if (event) this.#emit(event);
+    const key = readSourceKey(r.kind, r.ttyIndex, r.ino);
+    if (r.dir === IoDir.OUTPUT && key) {
+      // A chunk's share of the call: all of it, even when a fault left `data` empty.
+      const advance = Math.min(r.total - r.offset, SSHTRACE_CHUNK_MAX);
+      const event = session.output(r.data, ms, key, advance);
+      if (event) this.#emit(event);
+      if (session.open.some((c) => c.exitedAt !== 0)) this.#flushFinishing(session);
+    } else if (r.dir === IoDir.INPUT) {
+      const event = session.input(r.data, ms, (r.flags & RecordFlag.ECHO_OFF) !== 0);
+      if (event) this.#emit(event);
+    }
   }
 
   /**
@@ -356,51 +374,80 @@ export class SessionAssembler {
     if (!proc || proc.session || !proc.daemon || !this.#procs.get(proc.ppid)?.daemon) return;
     const ms = this.#opts.clock.toEpochMs(r.ktime);
     const timer = setTimeout(() => this.#startInternalSftp(proc), INTERNAL_SFTP_WAIT_MS);
-    proc.sessionChild = { ms, timer };
+    proc.sessionChild = { ms, timer, opens: [] };
   }
 
-  #startInternalSftp(proc: Proc): void {
+  /**
+   * Starts the session of a session leader that kept sshd's image, once its title says
+   * `user@internal-sftp` (a pty session's child opens its terminal first and then execs).
+   */
+  #startInternalSftp(proc: Proc, tries = 0): void {
     const child = proc.sessionChild;
     if (!child || proc.session || !proc.daemon || !this.#procs.has(proc.tgid)) return;
-    clearTimeout(child.timer);
+    if (!/@internal-sftp\b/.test(readTitle(proc.tgid))) {
+      if (tries < 20) {
+        child.timer = setTimeout(() => this.#startInternalSftp(proc, tries + 1), 50);
+      } else delete proc.sessionChild;
+      return;
+    }
     delete proc.sessionChild;
     proc.transfer = true;
-    const pipes = pipeInodes(proc.tgid);
     this.#startSession(proc, {
       ttyIndex: -1,
-      pipes,
+      pipes: pipeInodes(proc.tgid),
       startMs: child.ms,
       startSec: Math.floor(child.ms / 1000),
     }, false);
+    for (const r of child.opens) this.#open(r);
   }
 
   #open(r: OpenRecord): void {
-    const early = this.#procs.get(r.tgid);
-    if (early?.sessionChild) this.#startInternalSftp(early);
     const proc = this.#procs.get(r.tgid);
+    if (proc?.sessionChild) {
+      proc.sessionChild.opens.push(r); // replayed if it turns out to be internal-sftp
+      return;
+    }
     if (!proc?.session || r.ret < 0) return;
     if (!proc.transfer && !(proc.daemon && proc.session.init.transfer)) return;
     const ms = this.#opts.clock.toEpochMs(r.ktime);
-    const ev = transferEvent(r, proc.tgid, proc.session.fields("file_upload", ms));
+    const ev = transferEvent(r, proc.session.fields("file_upload", ms));
     if (ev) this.#emit(ev);
   }
 
+  /** Re-checks, until they are all reported, the commands that wait for their last output. */
   #scheduleFlush(session: Session): void {
-    setTimeout(() => this.#flushFinishing(session), this.#opts.graceMs);
+    if (session.flushTimer !== undefined) return;
+    session.flushTimer = setTimeout(() => {
+      delete session.flushTimer;
+      this.#flushFinishing(session);
+      if (session.open.some((c) => c.exitedAt !== 0)) this.#scheduleFlush(session);
+    }, 50);
   }
 
-  /** Emits command_finish for every command that exited, oldest first. */
-  #flushFinishing(session: Session): void {
-    for (const event of session.takeFinished()) this.#emit(event);
+  /** Emits command_finish for the commands that exited and whose output is all read. */
+  #flushFinishing(session: Session, force = false): void {
+    const now = Date.now();
+    for (const event of session.takeFinished({ now, waitMs: this.#opts.outputWaitMs, force })) {
+      this.#emit(event);
+    }
   }
 
-  #scheduleClose(session: Session, ms: number): void {
-    setTimeout(() => this.#close(session, ms), this.#opts.closeDelayMs);
+  /**
+   * Closes a session whose first process ended once sshd has read all the output of its
+   * commands (or `closeDelayMs` later at the latest, for a client that stopped reading).
+   */
+  #closeWhenDrained(session: Session, ms: number, since = Date.now()): void {
+    if (session.closed) return;
+    const drained = session.open.every((c) => c.exitedAt === 0 || session.streams.drained(c));
+    if ((drained && Date.now() - since >= 20) || Date.now() - since >= this.#opts.closeDelayMs) {
+      return this.#close(session, ms);
+    }
+    setTimeout(() => this.#closeWhenDrained(session, ms, since), 20);
   }
 
   #close(session: Session, ms: number): void {
     if (session.closed) return;
-    this.#flushFinishing(session);
+    this.#flushFinishing(session, true);
     session.closed = true;
     session.endMs = ms;
     this.sessions.remove(session);

@@ -1,5 +1,6 @@
 /** One command of a session: an exec, its output attribution and its end. */
 import type { CommandFields } from "../events/types.ts";
+import type { OutputOwner, Range } from "./output_ranges.ts";
 import { baseName } from "./openssh.ts";
 
 /** Bytes of output kept per command for `stdout` (SPEC: first 4 KiB or more). */
@@ -22,14 +23,22 @@ export function commandFields(
   };
 }
 
+let nextSeq = 0;
+
 /** A command in flight. */
-export class Command {
+export class Command implements OutputOwner {
   readonly fields: CommandFields;
   readonly isRoot: boolean;
+  /** Its spans of the session's output streams, by source key. */
+  readonly ranges = new Map<string, Range>();
+  readonly seq = nextSeq++;
+  /** Its fd 1 did not write to the session (a pipe to the next command, a file). */
+  stdoutElsewhere = false;
+  /** When it exited (Date.now()), for the wait on its last output. */
+  exitedAt = 0;
   #kept: Uint8Array[] = [];
   #keptLen = 0;
   stdoutSize = 0;
-  exitNs?: bigint;
   exitCode = 0;
   signal: string | null = null;
   endMs = 0;

@@ -9,6 +9,8 @@ import type {
   TerminalUpdateEvent,
 } from "../events/types.ts";
 import type { Command } from "./command.ts";
+import { OutputStreams, writeSourceKey } from "./output_ranges.ts";
+import type { FdIdent } from "../tracer/records.ts";
 
 /** Everything known about a session when it starts. */
 export interface SessionInit {
@@ -36,10 +38,12 @@ export class Session {
   lastActivityMs: number;
   lastCommand = "";
   closed = false;
-  /** Commands whose process is alive, by pid. */
-  readonly running = new Map<number, Command>();
-  /** Commands that exited and still collect trailing output, oldest first. */
-  finishing: Command[] = [];
+  /** Commands not reported as finished yet (running, or waiting for their last output). */
+  open: Command[] = [];
+  /** The pending re-check of commands waiting for their last output. */
+  flushTimer?: ReturnType<typeof setTimeout>;
+  /** Read positions of the session's output streams. */
+  readonly streams = new OutputStreams();
   readonly outputDecoder = new TextDecoder("utf-8", { fatal: false });
   readonly inputDecoder = new TextDecoder("utf-8", { fatal: false });
 
@@ -72,19 +76,45 @@ export class Session {
     };
   }
 
-  /** The commands that output read now belongs to: running non-root commands, else the ones
-   * that just exited, else the root. */
-  outputOwners(): Command[] {
-    const owners = [...this.running.values()].filter((c) => !c.isRoot);
-    if (owners.length) return owners;
-    if (this.finishing.length) return this.finishing;
-    return [...this.running.values()];
+  /** True while a command other than the session's first one is running. */
+  hasRunning(): boolean {
+    return this.open.some((c) => c.exitedAt === 0);
   }
 
-  /** Credits output to its commands; returns the terminal_update to publish, if any. */
-  output(data: Uint8Array, ms: number): TerminalUpdateEvent | undefined {
+  /** Opens a command's ranges: where its output starts in each stream its fds 1/2 write to. */
+  startCommand(cmd: Command, fds: FdIdent[]): void {
+    cmd.stdoutElsewhere = writeSourceKey(fds[1], this.init) === undefined;
+    for (const fd of [fds[1], fds[2]]) {
+      const key = writeSourceKey(fd, this.init);
+      if (!key || !fd) continue;
+      const start = this.streams.position(key, fd);
+      const r = cmd.ranges.get(key);
+      if (!r || start < r.start) cmd.ranges.set(key, { start, end: Infinity });
+    }
+    this.open.push(cmd);
+  }
+
+  /** Closes a command's ranges where its output ends (`fds` as the process had them then). */
+  endCommand(cmd: Command, fds: FdIdent[]): void {
+    for (const [key, r] of cmd.ranges) {
+      const fd = [fds[1], fds[2]].find((f) => writeSourceKey(f, this.init) === key);
+      const end = fd ? this.streams.position(key, fd) : this.streams.consumed(key);
+      r.end = Math.max(r.start, Math.min(r.end, end));
+    }
+  }
+
+  /**
+   * Credits output read from source `key` to its commands (`advance` bytes moved, `data` holds
+   * them, or fewer after a fault); returns the terminal_update to publish, if any.
+   */
+  output(
+    data: Uint8Array,
+    ms: number,
+    key: string,
+    advance: number,
+  ): TerminalUpdateEvent | undefined {
     this.lastActivityMs = ms;
-    for (const cmd of this.outputOwners()) cmd.addOutput(data);
+    this.streams.read(key, data, advance, this.open);
     if (this.init.transfer) return undefined; // sftp/scp protocol bytes, not a screen
     const text = this.outputDecoder.decode(data, { stream: true });
     return withRawBytes(
@@ -104,10 +134,17 @@ export class Session {
     );
   }
 
-  /** command_finish events for every command that exited, oldest first; forgets them. */
-  takeFinished(): CommandFinishEvent[] {
-    const done = this.finishing;
-    this.finishing = [];
+  /**
+   * command_finish events for the commands that exited and whose output sshd has read to the end
+   * (or that exited more than `waitMs` ago, or all of them with `force`); forgets them.
+   */
+  takeFinished(options: { now: number; waitMs: number; force?: boolean }): CommandFinishEvent[] {
+    const done = this.open.filter((c) =>
+      c.exitedAt !== 0 &&
+      (options.force || this.streams.drained(c) || options.now - c.exitedAt >= options.waitMs)
+    );
+    if (!done.length) return [];
+    this.open = this.open.filter((c) => !done.includes(c));
     return done.map((cmd) => ({
       ...this.fields("command_finish", cmd.endMs),
       ...cmd.fields,

@@ -16,7 +16,7 @@ export const RecordFlag = {
 } as const;
 
 /** Descriptor kinds: enum fd_kind. */
-export const FdKind = { OTHER: 0, PTMX: 1, PIPE: 2 } as const;
+export const FdKind = { OTHER: 0, PTMX: 1, PIPE: 2, PTS: 3 } as const;
 
 /** I/O directions: enum io_dir. */
 export const IoDir = { OUTPUT: 0, INPUT: 1 } as const;
@@ -34,12 +34,12 @@ export const GAP_REASONS = [
 export const RECORD_SIZES = {
   "rec_header": 16,
   "rec_fork": 40,
-  "fd_ident": 16,
+  "fd_ident": 24,
   "sock_ident": 40,
-  "rec_exec": 168,
-  "rec_exit": 40,
+  "rec_exec": 192,
+  "rec_exit": 120,
   "rec_io": 56,
-  "rec_open": 40,
+  "rec_open": 48,
   "rec_setsid": 24,
 } as const;
 
@@ -47,7 +47,7 @@ export const RECORD_SIZES = {
 export const RECORD_OFFSETS: Record<string, Record<string, number>> = {
   "rec_header": { type: 0, flags: 2, size: 4, ktime: 8 },
   "rec_fork": { h: 0, parent_tgid: 16, child_tgid: 20, conn_tgid: 24, uid: 28, child_start: 32 },
-  "fd_ident": { ino: 0, rdev: 8, kind: 12, pad: 14 },
+  "fd_ident": { ino: 0, rdev: 8, kind: 12, pad: 14, pending: 16, tty_index: 20 },
   "sock_ident": {
     family: 0,
     local_port: 2,
@@ -73,9 +73,18 @@ export const RECORD_OFFSETS: Record<string, Record<string, number>> = {
     args_full: 72,
     cwd_len: 76,
     fds: 80,
-    sock: 128,
+    sock: 152,
   },
-  "rec_exit": { h: 0, tgid: 16, ppid: 20, conn_tgid: 24, exit_code: 28, start: 32 },
+  "rec_exit": {
+    h: 0,
+    tgid: 16,
+    ppid: 20,
+    conn_tgid: 24,
+    exit_code: 28,
+    start: 32,
+    wchar: 40,
+    fds: 48,
+  },
   "rec_io": {
     h: 0,
     tgid: 16,
@@ -89,7 +98,17 @@ export const RECORD_OFFSETS: Record<string, Record<string, number>> = {
     offset: 48,
     len: 52,
   },
-  "rec_open": { h: 0, tgid: 16, conn_tgid: 20, ret: 24, flags: 28, mode: 32, path_len: 36 },
+  "rec_open": {
+    h: 0,
+    tgid: 16,
+    conn_tgid: 20,
+    ret: 24,
+    flags: 28,
+    mode: 32,
+    path_len: 36,
+    i_mode: 40,
+    cwd_len: 44,
+  },
   "rec_setsid": { h: 0, tgid: 16, conn_tgid: 20 },
 };
 
@@ -117,6 +136,10 @@ export interface FdIdent {
   ino: bigint;
   rdev: number;
   kind: number;
+  /** Bytes written to it that the other end (sshd) has not read yet. */
+  pending: number;
+  /** pts number for FdKind.PTS, else -1. */
+  ttyIndex: number;
 }
 
 /** struct sock_ident: the TCP endpoints of fd 0, when it is a socket. */
@@ -163,6 +186,10 @@ export interface ExitRecord extends RecordHeader {
   /** Wait status: (status << 8) | signal. */
   exitCode: number;
   start: bigint;
+  /** Bytes it wrote with write(2) and friends, to any file. */
+  wchar: bigint;
+  /** fds 0..2 just before they closed (zeroed for a listener). */
+  fds: FdIdent[];
 }
 
 /** struct rec_io with its data. */
@@ -189,6 +216,10 @@ export interface OpenRecord extends RecordHeader {
   openFlags: number;
   mode: number;
   path: Uint8Array;
+  /** Type and permission bits of the opened file, 0 when the open failed. */
+  iMode: number;
+  /** cwd components at the call, leaf first. */
+  cwdParts: Uint8Array[];
 }
 
 /** struct rec_setsid. */
@@ -276,6 +307,8 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord {
         connTgid: v.getUint32(24, true),
         exitCode: v.getUint32(28, true),
         start: v.getBigUint64(32, true),
+        wchar: v.getBigUint64(40, true),
+        fds: decodeFds(v, 48),
       };
     case RecordType.IO: {
       need(bytes, RECORD_SIZES.rec_io, "rec_io");
@@ -299,7 +332,9 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord {
     case RecordType.OPEN: {
       need(bytes, RECORD_SIZES.rec_open, "rec_open");
       const len = v.getUint32(36, true);
-      need(bytes, RECORD_SIZES.rec_open + len, "rec_open path");
+      const cwdLen = v.getUint32(44, true);
+      const at = RECORD_SIZES.rec_open;
+      need(bytes, at + len + cwdLen, "rec_open strings");
       return {
         ...h,
         type: 5,
@@ -308,7 +343,9 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord {
         ret: v.getInt32(24, true),
         openFlags: v.getUint32(28, true),
         mode: v.getUint32(32, true),
-        path: stripNul(bytes.subarray(RECORD_SIZES.rec_open, RECORD_SIZES.rec_open + len)),
+        path: stripNul(bytes.subarray(at, at + len)),
+        iMode: v.getUint32(40, true),
+        cwdParts: splitArgv(bytes.subarray(at + len, at + len + cwdLen)),
       };
     }
     case RecordType.SETSID:
@@ -319,6 +356,22 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord {
   }
 }
 
+/** Three struct fd_ident from `at`. */
+function decodeFds(v: DataView, at: number): FdIdent[] {
+  const fds: FdIdent[] = [];
+  for (let i = 0; i < 3; i++) {
+    const o = at + i * RECORD_SIZES.fd_ident;
+    fds.push({
+      ino: v.getBigUint64(o, true),
+      rdev: v.getUint32(o + 8, true),
+      kind: v.getUint16(o + 12, true),
+      pending: v.getUint32(o + 16, true),
+      ttyIndex: v.getInt32(o + 20, true),
+    });
+  }
+  return fds;
+}
+
 function decodeExec(bytes: Uint8Array, v: DataView, h: RecordHeader): ExecRecord {
   need(bytes, RECORD_SIZES.rec_exec, "rec_exec");
   const fnLen = v.getUint32(64, true);
@@ -326,15 +379,7 @@ function decodeExec(bytes: Uint8Array, v: DataView, h: RecordHeader): ExecRecord
   const cwdLen = v.getUint32(76, true);
   const base = RECORD_SIZES.rec_exec;
   need(bytes, base + fnLen + cwdLen + argsLen, "rec_exec strings");
-  const fds: FdIdent[] = [];
-  for (let i = 0; i < 3; i++) {
-    const o = 80 + i * RECORD_SIZES.fd_ident;
-    fds.push({
-      ino: v.getBigUint64(o, true),
-      rdev: v.getUint32(o + 8, true),
-      kind: v.getUint16(o + 12, true),
-    });
-  }
+  const fds = decodeFds(v, 80);
   const cwdAt = base + fnLen;
   const argsAt = cwdAt + cwdLen;
   return {
@@ -356,11 +401,11 @@ function decodeExec(bytes: Uint8Array, v: DataView, h: RecordHeader): ExecRecord
     argsFull: v.getUint32(72, true),
     fds,
     sock: {
-      family: v.getUint16(128, true),
-      localPort: v.getUint16(130, true),
-      remotePort: v.getUint16(132, true),
-      localAddr: bytes.slice(136, 152),
-      remoteAddr: bytes.slice(152, 168),
+      family: v.getUint16(152, true),
+      localPort: v.getUint16(154, true),
+      remotePort: v.getUint16(156, true),
+      localAddr: bytes.slice(160, 176),
+      remoteAddr: bytes.slice(176, 192),
     },
   };
 }

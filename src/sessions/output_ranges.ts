@@ -1,0 +1,96 @@
+/**
+ * Credits session output to the commands that wrote it, by position in the stream sshd reads.
+ *
+ * At each exec and exit the kernel reports, for fds 1 and 2, how many bytes were written to the
+ * session's pty or pipe and not yet read by sshd. With the bytes sshd has read so far, that gives
+ * the stream position where a command's output starts and where it ends: a byte at position x
+ * belongs to the command whose range holds x and that started last (a command's children win
+ * over it; the login shell gets what no command covers). A command's stdout is complete once sshd
+ * has read up to its end position.
+ */
+import { type FdIdent, FdKind } from "../tracer/records.ts";
+
+/** One command's span of one output source: [start, end) in bytes of that source's stream. */
+export interface Range {
+  start: number;
+  end: number;
+}
+
+/** Something that can be credited with output: a command. */
+export interface OutputOwner {
+  readonly ranges: Map<string, Range>;
+  /** Exec order, to pick the most recent owner of a byte. */
+  readonly seq: number;
+  addOutput(data: Uint8Array): void;
+}
+
+/** The source key of an sshd-side read: "t<pts>" for the terminal, "p<inode>" for a pipe. */
+export function readSourceKey(kind: number, ttyIndex: number, ino: bigint): string | undefined {
+  if (kind === FdKind.PTMX) return `t${ttyIndex}`;
+  if (kind === FdKind.PIPE) return `p${ino}`;
+  return undefined;
+}
+
+/** The source key of a command's fd, when it writes to this session's terminal or pipes. */
+export function writeSourceKey(
+  fd: FdIdent | undefined,
+  session: { ttyId: number; pipes: bigint[] },
+): string | undefined {
+  if (!fd) return undefined;
+  if (fd.kind === FdKind.PTS && fd.ttyIndex === session.ttyId) return `t${fd.ttyIndex}`;
+  if (fd.kind === FdKind.PIPE && session.pipes.includes(fd.ino)) return `p${fd.ino}`;
+  return undefined;
+}
+
+/** Per-source read positions of one session, and the crediting of what is read. */
+export class OutputStreams {
+  #consumed = new Map<string, number>();
+
+  /** Bytes sshd has read from a source so far. */
+  consumed(key: string): number {
+    return this.#consumed.get(key) ?? 0;
+  }
+
+  /** Where the next byte written to `fd` lands in its source's stream (pending included). */
+  position(key: string, fd: FdIdent): number {
+    return this.consumed(key) + fd.pending;
+  }
+
+  /**
+   * Records that sshd read `advance` bytes of `key` (data holds them, or fewer after a fault) and
+   * credits each byte to its owner among `owners`.
+   */
+  read(key: string, data: Uint8Array, advance: number, owners: Iterable<OutputOwner>): void {
+    const a = this.consumed(key);
+    this.#consumed.set(key, a + advance);
+    const b = a + data.length;
+    const candidates = [...owners].filter((o) => {
+      const r = o.ranges.get(key);
+      return r !== undefined && r.start < b && r.end > a;
+    });
+    if (!candidates.length || !data.length) return;
+    const cuts = new Set([a, b]);
+    for (const o of candidates) {
+      const r = o.ranges.get(key)!;
+      if (r.start > a && r.start < b) cuts.add(r.start);
+      if (r.end > a && r.end < b) cuts.add(r.end);
+    }
+    const points = [...cuts].sort((x, y) => x - y);
+    for (let i = 0; i + 1 < points.length; i++) {
+      const lo = points[i]!;
+      const hi = points[i + 1]!;
+      let best: OutputOwner | undefined;
+      for (const o of candidates) {
+        const r = o.ranges.get(key)!;
+        if (r.start <= lo && r.end >= hi && (!best || o.seq > best.seq)) best = o;
+      }
+      best?.addOutput(data.subarray(lo - a, hi - a));
+    }
+  }
+
+  /** True once sshd has read every byte of every range of `owner`. */
+  drained(owner: OutputOwner): boolean {
+    for (const [key, r] of owner.ranges) if (this.consumed(key) < r.end) return false;
+    return true;
+  }
+}
