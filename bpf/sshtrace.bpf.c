@@ -80,7 +80,22 @@ struct pending_call {
 	__u16 echo_off;
 	__u32 flags; /* open(2) flags */
 	__u32 mode;  /* open(2) mode */
+	__u64 start_ktime;
 };
+
+/*
+ * Reads sshd has begun on a session pipe or pty and not finished, by source (see source_key),
+ * with a snapshot of the buffer's read position at entry (see read_snapshot). An exit record
+ * compares it with the position now: when the read has already taken bytes from the buffer, its
+ * record (still to come) carries bytes that the exit's pending count no longer includes, and
+ * the fd is flagged. Added at read entry, deleted at return; LRU so a killed reader cannot leak.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u64);
+} reads_inflight SEC(".maps");
 
 /* Records to the daemon. Size set by the loader before load (default 16 MiB). */
 struct {
@@ -290,6 +305,55 @@ static __always_inline __u32 pty_pending(struct tty_struct *slave)
 	return f.bytes + (head > tail ? head - tail : 0);
 }
 
+static __always_inline __u64 source_key(__u16 kind, __u64 ino, __s32 tty_index);
+
+/*
+ * Where the reader of a source stands: for a pipe, its tail buffer index and that buffer's
+ * offset; for a pty, the master's n_tty read_tail (a running count of bytes read). It moves
+ * exactly when sshd takes bytes out.
+ */
+static __always_inline __u64 read_snapshot(__u16 kind, void *obj)
+{
+	if (!obj)
+		return 0;
+	if (kind == FD_PIPE) {
+		struct pipe_inode_info *pipe = obj;
+		__u32 tail = BPF_CORE_READ(pipe, tail);
+		__u32 mask = BPF_CORE_READ(pipe, ring_size) - 1;
+		struct pipe_buffer *bufs = BPF_CORE_READ(pipe, bufs);
+
+		return ((__u64)tail << 32) | BPF_CORE_READ(bufs + (tail & mask), offset);
+	} else {
+		struct tty_struct *master = obj;
+		struct n_tty_data *ldata = BPF_CORE_READ(master, disc_data);
+
+		return ldata ? BPF_CORE_READ(ldata, read_tail) : 0;
+	}
+}
+
+/* Sets FDF_READ_INFLIGHT when sshd is inside a read of this fd's source that already took bytes.
+ * `obj` is the pipe (pipe_inode_info) or the pty master (tty_struct). */
+static __always_inline void mark_inflight(struct fd_ident *fd, void *obj)
+{
+	__u64 key, *at_entry;
+
+	fd->flags &= ~FDF_READ_INFLIGHT;
+	if (fd->kind != FD_PIPE && fd->kind != FD_PTS)
+		return;
+	key = source_key(fd->kind, fd->ino, fd->tty_index);
+	at_entry = bpf_map_lookup_elem(&reads_inflight, &key);
+	if (at_entry && *at_entry != read_snapshot(fd->kind, obj))
+		fd->flags |= FDF_READ_INFLIGHT;
+}
+
+/* One key for both ends of a session source: the pipe's inode, or the pty's number. */
+static __always_inline __u64 source_key(__u16 kind, __u64 ino, __s32 tty_index)
+{
+	if (kind == FD_PIPE)
+		return ino;
+	return (1ULL << 63) | (__u32)tty_index;
+}
+
 /* Fills one fd_ident of task t: kind, identity and the bytes still unread on the other end. */
 static __always_inline void ident_fd(struct task_struct *t, __s32 fd, struct fd_ident *out)
 {
@@ -300,7 +364,7 @@ static __always_inline void ident_fd(struct task_struct *t, __s32 fd, struct fd_
 	out->ino = 0;
 	out->rdev = 0;
 	out->kind = FD_OTHER;
-	out->pad = 0;
+	out->flags = 0;
 	out->pending = 0;
 	out->tty_index = -1;
 	if (!f)
@@ -314,14 +378,17 @@ static __always_inline void ident_fd(struct task_struct *t, __s32 fd, struct fd_
 	if ((mode & S_IFMT) == S_IFIFO) {
 		out->kind = FD_PIPE;
 		out->pending = pipe_pending(inode);
+		mark_inflight(out, BPF_CORE_READ(inode, i_pipe));
 	} else if ((mode & S_IFMT) == S_IFCHR && major >= 136 && major <= 143) {
 		struct tty_file_private *priv = BPF_CORE_READ(f, private_data);
 		struct tty_struct *tty = BPF_CORE_READ(priv, tty);
 
 		out->kind = FD_PTS;
 		out->tty_index = (major - 136) * 256 + (rdev & 0xfffff);
-		if (tty)
+		if (tty) {
 			out->pending = pty_pending(tty);
+			mark_inflight(out, BPF_CORE_READ(tty, link));
+		}
 	} else if ((mode & S_IFMT) == S_IFCHR && rdev == PTMX_RDEV) {
 		out->kind = FD_PTMX;
 	}
@@ -361,10 +428,17 @@ static __always_inline void recall_out_target(struct out_target *o, int i, struc
 	out->kind = o->kind[i];
 	out->ino = o->ino[i];
 	out->tty_index = o->tty_index[i];
-	if (o->kind[i] == FD_PIPE)
-		out->pending = pipe_pending((struct inode *)o->obj[i]);
-	else if (o->kind[i] == FD_PTS)
-		out->pending = pty_pending((struct tty_struct *)o->obj[i]);
+	if (o->kind[i] == FD_PIPE) {
+		struct inode *inode = (struct inode *)o->obj[i];
+
+		out->pending = pipe_pending(inode);
+		mark_inflight(out, BPF_CORE_READ(inode, i_pipe));
+	} else if (o->kind[i] == FD_PTS) {
+		struct tty_struct *tty = (struct tty_struct *)o->obj[i];
+
+		out->pending = pty_pending(tty);
+		mark_inflight(out, BPF_CORE_READ(tty, link));
+	}
 }
 
 /*
@@ -737,7 +811,8 @@ int handle_setsid(struct trace_event_raw_sys_exit *ctx)
 }
 
 /* Remembers a call's arguments until its return, for tracked processes only. */
-static __always_inline void save_call(__s32 fd, __u64 buf, int want_fd_kind, __u32 oflags, __u32 omode)
+static __always_inline void save_call(__s32 fd, __u64 buf, int want_fd_kind, __u32 oflags,
+				      __u32 omode, int is_read)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct proc_info *pi = traced_proc(id >> 32);
@@ -757,8 +832,27 @@ static __always_inline void save_call(__s32 fd, __u64 buf, int want_fd_kind, __u
 	c.conn_tgid = pi->conn_tgid;
 	c.flags = oflags;
 	c.mode = omode;
-	if (bpf_map_update_elem(&pending, &id, &c, BPF_ANY))
+	c.start_ktime = bpf_ktime_get_boot_ns();
+	if (bpf_map_update_elem(&pending, &id, &c, BPF_ANY)) {
 		count_gap(GAP_PENDING_FULL, 0);
+		return;
+	}
+	if (is_read && (c.kind == FD_PIPE || c.kind == FD_PTMX)) {
+		__u64 key = source_key(c.kind == FD_PTMX ? FD_PTS : FD_PIPE, c.ino, c.tty_index);
+		struct file *f = fd_file(bpf_get_current_task_btf(), fd);
+		void *obj = NULL;
+		__u64 snap;
+
+		if (c.kind == FD_PIPE) {
+			obj = BPF_CORE_READ(f, f_inode, i_pipe);
+		} else {
+			struct tty_file_private *priv = BPF_CORE_READ(f, private_data);
+
+			obj = BPF_CORE_READ(priv, tty); /* the master side */
+		}
+		snap = read_snapshot(c.kind == FD_PTMX ? FD_PTS : FD_PIPE, obj);
+		bpf_map_update_elem(&reads_inflight, &key, &snap, BPF_ANY);
+	}
 }
 
 /* Sends the bytes of one completed read or write as rec_io chunks. */
@@ -796,6 +890,7 @@ static __always_inline void emit_io(struct pending_call *c, __u16 dir, long tota
 		r->total = total;
 		r->offset = off;
 		r->len = n;
+		r->start_ktime = c->start_ktime;
 		VERIFIER_BOUND(n, SSHTRACE_CHUNK_MAX);
 		if (n && bpf_probe_read_user(buf + sizeof(*r), n, (void *)(c->buf + off))) {
 			count_gap(GAP_READ_FAULT, n);
@@ -827,7 +922,7 @@ static __always_inline struct pending_call *take_call(__u64 id, struct pending_c
 SEC("uprobe")
 int BPF_KPROBE(handle_read_enter, int fd, void *buf, __u64 count)
 {
-	save_call(fd, (__u64)buf, 1, 0, 0);
+	save_call(fd, (__u64)buf, 1, 0, 0, 1);
 	return 0;
 }
 
@@ -836,15 +931,37 @@ int BPF_KRETPROBE(handle_read_return, long ret)
 {
 	struct pending_call c;
 
-	if (take_call(bpf_get_current_pid_tgid(), &c) && ret > 0)
+	if (!take_call(bpf_get_current_pid_tgid(), &c))
+		return 0;
+	if (ret > 0) {
 		emit_io(&c, IO_OUTPUT, ret);
+	} else {
+		/* EOF or EAGAIN: an empty record still ends the read an exit record may wait for. */
+		struct rec_io r = {};
+
+		r.tgid = bpf_get_current_pid_tgid() >> 32;
+		r.conn_tgid = c.conn_tgid;
+		r.fd = c.fd;
+		r.kind = c.kind;
+		r.dir = IO_OUTPUT;
+		r.ino = c.ino;
+		r.tty_index = c.tty_index;
+		r.start_ktime = c.start_ktime;
+		fill_header(&r.h, REC_IO, 0, sizeof(r));
+		emit(&r, sizeof(r), 0);
+	}
+	{
+		__u64 key = source_key(c.kind == FD_PTMX ? FD_PTS : FD_PIPE, c.ino, c.tty_index);
+
+		bpf_map_delete_elem(&reads_inflight, &key);
+	}
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(handle_write_enter, int fd, const void *buf, __u64 count)
 {
-	save_call(fd, (__u64)buf, 1, 0, 0);
+	save_call(fd, (__u64)buf, 1, 0, 0, 0);
 	return 0;
 }
 
@@ -862,7 +979,7 @@ int BPF_KRETPROBE(handle_write_return, long ret)
 SEC("uprobe")
 int BPF_KPROBE(handle_open_enter, const char *path, int oflags, __u32 mode)
 {
-	save_call(-1, (__u64)path, 0, oflags, mode);
+	save_call(-1, (__u64)path, 0, oflags, mode, 0);
 	return 0;
 }
 

@@ -44,6 +44,11 @@ enum fd_kind {
 	FD_PTS = 3,  /* a pty slave (/dev/pts/N): a command's terminal */
 };
 
+/* fd_ident flags. */
+enum fd_flag {
+	FDF_READ_INFLIGHT = 1, /* sshd was inside a read() of this source that had taken bytes */
+};
+
 /* Directions of rec_io, seen from sshd. */
 enum io_dir {
 	IO_OUTPUT = 0, /* sshd read it from the session: it goes to the client's screen */
@@ -87,7 +92,7 @@ struct fd_ident {
 	__u64 ino;
 	__u32 rdev;    /* kernel dev_t: major << 20 | minor */
 	__u16 kind;    /* enum fd_kind, or FD_OTHER */
-	__s16 pad;
+	__u16 flags;   /* FDF_* */
 	__u32 pending; /* unread bytes: pipe buffers, or the pty master's flip and read buffers */
 	__s32 tty_index; /* pts number for FD_PTS, else -1 */
 };
@@ -151,6 +156,7 @@ struct rec_io {
 	__u32 total;     /* bytes the whole call moved */
 	__u32 offset;    /* where this chunk starts in the call */
 	__u32 len;       /* data bytes in this record */
+	__u64 start_ktime; /* when the call began (h.ktime: when it returned) */
 };
 
 /* REC_OPEN — decoded by decodeRecord(). Followed by the path, then the cwd components (as in
@@ -187,7 +193,7 @@ _Static_assert(sizeof(struct fd_ident) == 24, "fd_ident size");
 _Static_assert(sizeof(struct sock_ident) == 40, "sock_ident size");
 _Static_assert(sizeof(struct rec_exec) == 192, "rec_exec size");
 _Static_assert(sizeof(struct rec_exit) == 120, "rec_exit size");
-_Static_assert(sizeof(struct rec_io) == 56, "rec_io size");
+_Static_assert(sizeof(struct rec_io) == 64, "rec_io size");
 _Static_assert(sizeof(struct rec_open) == 48, "rec_open size");
 _Static_assert(sizeof(struct rec_open) + SSHTRACE_PATH_MAX + SSHTRACE_CWD_MAX - SSHTRACE_NAME_MAX < 8192,
 	       "open cwd components start below the verifier mask of write_cwd");

@@ -7,12 +7,17 @@ const logger = getLogger(["sshlog", "ipc"]);
 /** Bytes gathered into one socket write. */
 const WRITE_BATCH_BYTES = 64 * 1024;
 
-/** Limits of one connection's outgoing buffer; past either one the client is dropped. */
+/**
+ * Limits of one connection's outgoing buffer. A client whose backlog passes them and that has not
+ * taken any byte for `maxStallMs` is dropped; past 16 times the limits it is dropped at once.
+ */
 export interface IpcConnectionLimits {
   /** Bytes queued and not yet written to the socket. */
   maxQueuedBytes: number;
   /** Messages queued and not yet written to the socket. */
   maxQueuedMessages: number;
+  /** How long a client over the limits may go without reading before it is dropped. */
+  maxStallMs?: number;
 }
 
 /** Receives what a client sends after a handler turned its connection into a stream. */
@@ -46,6 +51,9 @@ export class IpcConnection {
   #queuedBytes = 0;
   #queuedMessages = 0;
   #writing = false;
+  /** When the client last took bytes, or its backlog began. */
+  #lastProgress = Date.now();
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #closing = false;
   #closed = false;
   #listener: IpcStreamListener | undefined;
@@ -80,23 +88,57 @@ export class IpcConnection {
   /** Queues one pre-encoded line (ending in "\n"), shared between clients without copying. */
   sendLine(line: Uint8Array): boolean {
     if (this.#closed || this.#closing) return false;
-    if (
-      this.#queuedBytes + line.length > this.#limits.maxQueuedBytes ||
-      this.#queuedMessages + 1 > this.#limits.maxQueuedMessages
-    ) {
-      logger.warn(
-        "Dropped IPC client {client}: its outgoing buffer passed {maxQueuedBytes} bytes or " +
-          "{maxQueuedMessages} messages (it reads too slowly)",
-        { client: this.id, ...this.#limits },
-      );
-      this.close();
+    if (this.#overLimits(line.length)) {
+      this.#drop();
       return false;
     }
+    if (this.#queuedBytes === 0) this.#lastProgress = Date.now();
     this.#queue.push(line);
     this.#queuedBytes += line.length;
     this.#queuedMessages++;
+    this.#watchStall();
     if (!this.#writing) void this.#flush();
     return true;
+  }
+
+  /** While the backlog is over the limits, checks that the client still reads. */
+  #watchStall(): void {
+    if (this.#stallTimer !== undefined || !this.#backlogged(0)) return;
+    this.#stallTimer = setTimeout(() => {
+      this.#stallTimer = undefined;
+      if (this.#closed) return;
+      if (this.#backlogged(0) && Date.now() - this.#lastProgress >= this.#stallMs()) {
+        this.#drop();
+      } else this.#watchStall();
+    }, this.#stallMs());
+  }
+
+  #stallMs(): number {
+    return this.#limits.maxStallMs ?? 3000;
+  }
+
+  #drop(): void {
+    logger.warn(
+      "Dropped IPC client {client}: its outgoing buffer passed {maxQueuedBytes} bytes or " +
+        "{maxQueuedMessages} messages and it stopped reading",
+      { client: this.id, ...this.#limits },
+    );
+    this.close();
+  }
+
+  /** A backlog this large is a client that stopped reading (or one far too slow to keep). */
+  #overLimits(adding: number): boolean {
+    const { maxQueuedBytes, maxQueuedMessages } = this.#limits;
+    const bytes = this.#queuedBytes + adding;
+    const messages = this.#queuedMessages + 1;
+    if (bytes > maxQueuedBytes * 16 || messages > maxQueuedMessages * 16) return true;
+    return this.#backlogged(adding) && Date.now() - this.#lastProgress >= this.#stallMs();
+  }
+
+  /** True when the backlog (plus `adding` bytes) passes the limits. */
+  #backlogged(adding: number): boolean {
+    return this.#queuedBytes + adding > this.#limits.maxQueuedBytes ||
+      this.#queuedMessages + (adding ? 1 : 0) > this.#limits.maxQueuedMessages;
   }
 
   /** Hands further client messages to `listener` instead of the request dispatcher. */
@@ -114,6 +156,7 @@ export class IpcConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#stallTimer);
     this.#queue = [];
     try {
       this.#conn.close();
@@ -136,6 +179,7 @@ export class IpcConnection {
         while (written < chunk.length) written += await this.#conn.write(chunk.subarray(written));
         this.#queuedBytes -= chunk.length;
         this.#queuedMessages -= messages;
+        this.#lastProgress = Date.now();
       }
     } catch (error) {
       if (!this.#closed) {

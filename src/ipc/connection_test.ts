@@ -63,7 +63,7 @@ Deno.test("IpcConnection drops a slow watch client while another keeps receiving
 });
 
 Deno.test("IpcConnection drops a client past the message limit", async () => {
-  await using fixture = await startFixtureServer({ maxQueuedMessages: 5 });
+  await using fixture = await startFixtureServer({ maxQueuedMessages: 5, maxStallMs: 0 });
   using slow = await RawClient.connect(fixture.path);
   assert.deepEqual(await slow.ask({ op: "watch" }), { ok: true });
   const alice = fixtureSession("alice", 1);

@@ -30,6 +30,8 @@ export interface IpcServerOptions {
   maxQueuedBytes?: number;
   /** Outgoing messages a client may have queued before it is dropped; default 10,000. */
   maxQueuedMessages?: number;
+  /** How long a client over those limits may go without reading before it is dropped; 3 s. */
+  maxStallMs?: number;
   /** Socket file mode; default 0o660. */
   mode?: number;
   /** Group given the socket file when it exists; default "sshlog". */
@@ -127,6 +129,7 @@ export class IpcServer {
     const connection = new IpcConnection(conn, {
       maxQueuedBytes: this.#options.maxQueuedBytes ?? 4 * 1024 * 1024,
       maxQueuedMessages: this.#options.maxQueuedMessages ?? 10_000,
+      maxStallMs: this.#options.maxStallMs ?? 3000,
     });
     const maxLineBytes = this.#options.maxLineBytes ?? MAX_REQUEST_LINE_BYTES;
     const reader = new LineReader(conn, maxLineBytes);

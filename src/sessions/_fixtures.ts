@@ -6,10 +6,12 @@ import type { SessionFields, SshlogEvent } from "../events/types.ts";
 import {
   type ExecRecord,
   type ExitRecord,
+  type FdIdent,
   FdKind,
   type ForkRecord,
   IoDir,
   type IoRecord,
+  type OpenRecord,
   RecordFlag,
   RecordType,
   type SetsidRecord,
@@ -20,10 +22,10 @@ import { BootClock } from "./clock.ts";
 
 /** 16:00:00 UTC on 2024-05-01: the fixed boot time, in epoch ms. */
 export const BOOT_MS = Date.UTC(2024, 4, 1, 16, 0, 0);
-/** How long the test assembler credits output to an exited command. */
-export const GRACE_MS = 5;
-/** How long the test assembler waits for sshd after a session's root exited. */
-export const CLOSE_DELAY_MS = 40;
+/** How long the test assembler waits for the last output of a command that exited. */
+export const OUTPUT_WAIT_MS = 150;
+/** How long the test assembler waits for the output of a session whose root exited. */
+export const CLOSE_DELAY_MS = 200;
 
 /** Pids of one OpenSSH 9.2 connection, see login92(). */
 export const PID = {
@@ -69,8 +71,45 @@ export function fork(
   };
 }
 
-/** What an exec'd process looks like; `cwd` is an absolute path, `pipes` the inodes of fds 0-2. */
-export interface ExecSpec {
+/** A pty slave fd (/dev/pts/`tty`) with `pending` bytes sshd has not read yet. */
+export function ptsFd(tty: number, pending = 0, flags = 0): FdIdent {
+  const rdev = (136 << 20) | tty;
+  return { ino: 1000n + BigInt(tty), rdev, kind: FdKind.PTS, flags, pending, ttyIndex: tty };
+}
+
+/** A pipe fd with `pending` bytes its reader has not read yet. */
+export function pipeFd(ino: bigint, pending = 0, flags = 0): FdIdent {
+  return { ino, rdev: 0, kind: FdKind.PIPE, flags, pending, ttyIndex: -1 };
+}
+
+/** A closed fd, or one that is no pipe or terminal, as fd_ident reports it. */
+export const CLOSED_FD: FdIdent = { ...pipeFd(0n), kind: FdKind.OTHER };
+
+/** Where fds 0-2 point: pts `tty`, the `pipes` (inodes of fds 0-2), or `fds` as given. */
+export interface FdSpec {
+  /** pts number of the controlling terminal, on fds 0-2 unless `pipes` (default -1: none). */
+  tty?: number;
+  pipes?: bigint[];
+  /** Unread bytes per fd 0-2 (default 0). */
+  pending?: number[];
+  /** The fds as given, overriding tty, pipes and pending. */
+  fds?: FdIdent[];
+}
+
+/** The fd_idents of fds 0-2 (closed ones are zeroed, as the kernel reports them). */
+export function stdFds(s: FdSpec): FdIdent[] {
+  if (s.fds) return s.fds;
+  return [0, 1, 2].map((i) => {
+    const pipe = s.pipes?.[i];
+    const pending = s.pending?.[i] ?? 0;
+    if (pipe !== undefined) return pipeFd(pipe, pending);
+    if (s.tty !== undefined && s.tty >= 0) return ptsFd(s.tty, pending);
+    return CLOSED_FD;
+  });
+}
+
+/** What an exec'd process looks like; `cwd` is an absolute path. */
+export interface ExecSpec extends FdSpec {
   pid: number;
   ppid: number;
   conn: number;
@@ -79,18 +118,18 @@ export interface ExecSpec {
   argv: string[];
   cwd?: string;
   uid?: number;
-  /** pts number of the controlling terminal (default -1). */
-  tty?: number;
-  pipes?: bigint[];
   /** When the process was forked, ms after boot (default: the exec time). */
   startMs?: number;
   sock?: ExecRecord["sock"];
   flags?: number;
 }
 
+const ZERO = new Uint8Array(16);
+/** The sock_ident of a process whose fd 0 is no TCP socket. */
+const NO_SOCK = { family: 0, localPort: 0, remotePort: 0, localAddr: ZERO, remoteAddr: ZERO };
+
 /** A rec_exec as the kernel reports it (cwd components leaf first). */
 export function exec(ms: number, s: ExecSpec): ExecRecord {
-  const parts = (s.cwd ?? "/").split("/").filter((p) => p !== "").reverse();
   const tty = s.tty ?? -1;
   return {
     ...header(RecordType.EXEC, ms, s.flags ?? 0),
@@ -105,36 +144,51 @@ export function exec(ms: number, s: ExecSpec): ExecRecord {
     exeDev: SSHD_DEV,
     sid: s.sid,
     filename: bytes(s.filename),
-    cwdParts: parts.map(bytes),
+    cwdParts: cwdParts(s.cwd ?? "/"),
     argv: s.argv.map(bytes),
     argsFull: s.argv.reduce((n, a) => n + bytes(a).length + 1, 0),
-    fds: [0, 1, 2].map((i) => {
-      const pipe = s.pipes?.[i];
-      if (pipe !== undefined) return { ino: pipe, rdev: 0, kind: FdKind.PIPE };
-      return { ino: 1000n + BigInt(i), rdev: tty < 0 ? 0 : (136 << 20) | tty, kind: FdKind.OTHER };
-    }),
-    sock: s.sock ?? {
-      family: 0,
-      localPort: 0,
-      remotePort: 0,
-      localAddr: new Uint8Array(16),
-      remoteAddr: new Uint8Array(16),
-    },
+    fds: stdFds(s),
+    sock: s.sock ?? NO_SOCK,
   };
 }
 
-/** A rec_exit; `status` is the wait status ((code << 8) | signal). */
+/** The components of an absolute path, leaf first, as the kernel records a cwd. */
+function cwdParts(path: string): Uint8Array[] {
+  return path.split("/").filter((p) => p !== "").reverse().map(bytes);
+}
+
+/** A rec_exit; `status` is the wait status ((code << 8) | signal), fds 0-2 closed by default. */
 export function exit(
   ms: number,
-  f: { pid: number; ppid: number; conn: number; status?: number; flags?: number },
+  f: FdSpec & { pid: number; ppid: number; conn: number; status?: number; wchar?: number },
 ): ExitRecord {
   return {
-    ...header(RecordType.EXIT, ms, f.flags ?? 0),
+    ...header(RecordType.EXIT, ms),
     tgid: f.pid,
     ppid: f.ppid,
     connTgid: f.conn,
     exitCode: f.status ?? 0,
     start: 0n,
+    wchar: BigInt(f.wchar ?? 0),
+    fds: stdFds(f),
+  };
+}
+
+/** A rec_open of `path` in `cwd` (an absolute path); `iMode` 0 means the open failed. */
+export function open(
+  ms: number,
+  f: { pid: number; conn: number; path: string; cwd: string; write: boolean; iMode: number },
+): OpenRecord {
+  return {
+    ...header(RecordType.OPEN, ms),
+    tgid: f.pid,
+    connTgid: f.conn,
+    ret: f.iMode === 0 ? -2 : 5,
+    openFlags: f.write ? 0o1101 : 0,
+    mode: 0o666,
+    path: bytes(f.path),
+    iMode: f.iMode,
+    cwdParts: cwdParts(f.cwd),
   };
 }
 
@@ -154,6 +208,8 @@ export function io(
     tty?: number;
     pipe?: bigint;
     echoOff?: boolean;
+    /** When the call began, ms after boot (default: `ms`, when it returned). */
+    startMs?: number;
   },
 ): IoRecord {
   const data = bytes(f.data);
@@ -169,6 +225,7 @@ export function io(
     total: data.length,
     offset: 0,
     data,
+    startKtime: ns(f.startMs ?? ms),
   };
 }
 
@@ -233,7 +290,7 @@ export class Recorder {
       hostname: "web1",
       clock: new BootClock(BOOT_MS),
       bootEpochSec: BOOT_MS / 1000,
-      graceMs: GRACE_MS,
+      outputWaitMs: OUTPUT_WAIT_MS,
       closeDelayMs: CLOSE_DELAY_MS,
     });
   }
@@ -259,9 +316,10 @@ export class Recorder {
     }
   }
 
-  /** Lets every pending grace and close timer fire. */
+  /** Lets every pending output-wait and close timer fire. */
   async settle(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, CLOSE_DELAY_MS + GRACE_MS + 60));
+    const longest = Math.max(CLOSE_DELAY_MS, OUTPUT_WAIT_MS + 50);
+    await new Promise((resolve) => setTimeout(resolve, longest + 60));
   }
 }
 
@@ -297,48 +355,26 @@ export function sessionFields(
 /** sshd's user child forks the session child, which calls setsid() and execs `argv`. */
 export function startShell(
   ms: number,
-  s: { pid?: number; argv: string[]; tty?: number; pipes?: bigint[]; cwd?: string },
+  s: FdSpec & { pid?: number; argv: string[]; cwd?: string },
 ): TraceRecord[] {
   const pid = s.pid ?? shell;
+  const spec = { ...s, pid, ppid: user, conn, sid: pid, filename: "/bin/bash", uid: NOBODY };
   return [
     fork(ms, { parent: user, child: pid, conn, uid: NOBODY }),
     setsid(ms + 1, { pid, conn }),
-    exec(ms + 2, {
-      pid,
-      ppid: user,
-      conn,
-      sid: pid,
-      filename: "/bin/bash",
-      argv: s.argv,
-      uid: NOBODY,
-      startMs: ms,
-      ...(s.tty === undefined ? {} : { tty: s.tty }),
-      ...(s.pipes ? { pipes: s.pipes } : {}),
-      ...(s.cwd ? { cwd: s.cwd } : {}),
-    }),
+    exec(ms + 2, { ...spec, startMs: ms }),
   ];
 }
 
-/** The shell forks `pid`, which execs `filename` with `argv`. */
+/** The shell forks `pid`, which execs `filename` with `argv` (on pts 0 unless told). */
 export function runCommand(
   ms: number,
-  c: { pid: number; filename: string; argv: string[]; cwd?: string; parent?: number; tty?: number },
+  c: FdSpec & { pid: number; filename: string; argv: string[]; cwd?: string; parent?: number },
 ): TraceRecord[] {
   const parent = c.parent ?? shell;
   return [
     fork(ms, { parent, child: c.pid, conn, uid: NOBODY }),
-    exec(ms + 1, {
-      pid: c.pid,
-      ppid: parent,
-      conn,
-      sid: parent,
-      filename: c.filename,
-      argv: c.argv,
-      uid: NOBODY,
-      tty: c.tty ?? 0,
-      startMs: ms,
-      ...(c.cwd ? { cwd: c.cwd } : {}),
-    }),
+    exec(ms + 1, { tty: 0, ...c, ppid: parent, conn, sid: parent, uid: NOBODY, startMs: ms }),
   ];
 }
 

@@ -38,6 +38,8 @@ const SSHTRACE_CHUNK_MAX = 16384;
 /** How long a new session leader may keep sshd's image before it counts as internal-sftp. */
 const INTERNAL_SFTP_WAIT_MS = 30;
 const ENDED_KEEP_MS = 10_000;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
 
 /** What the assembler asks of the kernel side: hooking OpenSSH binaries, tracking, quieting. */
 export interface BinaryHooks {
@@ -131,7 +133,7 @@ export class SessionAssembler {
     );
     // Its output so far is unknown: it owns whatever no later command covers.
     for (const key of [`t${io.ttyIndex}`, ...io.pipes.map((p) => `p${p}`)]) {
-      cmd.ranges.set(key, { start: 0, end: Infinity });
+      cmd.ranges.set(key, { start: 0, end: Infinity, stdout: true });
     }
     session.open.push(cmd);
     proc.commands.push(cmd);
@@ -288,13 +290,14 @@ export class SessionAssembler {
   #exit(r: ExitRecord): void {
     if (r.flags & RecordFlag.LISTENER) return this.#listenerExit(r.tgid);
     const proc = this.#procs.get(r.tgid);
+    if (proc?.sessionChild) this.#startInternalSftp(proc, { ended: true });
     this.#procs.delete(r.tgid);
     const ms = this.#opts.clock.toEpochMs(r.ktime);
     if (proc?.session) {
       const session = proc.session;
       const { exitCode, signal } = decodeWaitStatus(r.exitCode);
       for (const cmd of proc.commands) {
-        if (cmd.exitedAt === 0) session.endCommand(cmd, r.fds);
+        if (cmd.exitedAt === 0) session.endCommand(cmd, r.fds, r.ktime);
         // Output that never reached the session (into a pipe to the next command, a file):
         // the kernel's count of its writes is all that is known of it.
         if (cmd.stdoutElsewhere) cmd.stdoutSize = Math.max(cmd.stdoutSize, Number(r.wchar));
@@ -356,7 +359,8 @@ export class SessionAssembler {
     if (r.dir === IoDir.OUTPUT && key) {
       // A chunk's share of the call: all of it, even when a fault left `data` empty.
       const advance = Math.min(r.total - r.offset, SSHTRACE_CHUNK_MAX);
-      const event = session.output(r.data, ms, key, advance);
+      const call = { startKtime: r.startKtime, total: r.total, first: r.offset === 0 };
+      const event = session.output(r.data, ms, { key, advance, call });
       if (event) this.#emit(event);
       if (session.open.some((c) => c.exitedAt !== 0)) this.#flushFinishing(session);
     } else if (r.dir === IoDir.INPUT) {
@@ -373,23 +377,37 @@ export class SessionAssembler {
     const proc = this.#procs.get(r.tgid);
     if (!proc || proc.session || !proc.daemon || !this.#procs.get(proc.ppid)?.daemon) return;
     const ms = this.#opts.clock.toEpochMs(r.ktime);
-    const timer = setTimeout(() => this.#startInternalSftp(proc), INTERNAL_SFTP_WAIT_MS);
+    const timer = setTimeout(
+      () => this.#startInternalSftp(proc, { tries: 0 }),
+      INTERNAL_SFTP_WAIT_MS,
+    );
     proc.sessionChild = { ms, timer, opens: [] };
   }
 
   /**
-   * Starts the session of a session leader that kept sshd's image, once its title says
-   * `user@internal-sftp` (a pty session's child opens its terminal first and then execs).
+   * Starts the session of a session leader that kept sshd's image once it is known to serve
+   * internal-sftp: its title says `user@internal-sftp`, or it ended having opened regular files
+   * (`ended`, when the title can no longer be read). A pty session's child, which opens only its
+   * terminal and then execs the shell, never qualifies.
    */
-  #startInternalSftp(proc: Proc, tries = 0): void {
+  #startInternalSftp(proc: Proc, options: { tries?: number; ended?: boolean } = {}): void {
+    // tries: a timer's check, which re-arms itself; none: a check at an open(), which does not.
     const child = proc.sessionChild;
-    if (!child || proc.session || !proc.daemon || !this.#procs.has(proc.tgid)) return;
-    if (!/@internal-sftp\b/.test(readTitle(proc.tgid))) {
-      if (tries < 20) {
-        child.timer = setTimeout(() => this.#startInternalSftp(proc, tries + 1), 50);
-      } else delete proc.sessionChild;
+    if (!child || proc.session || !proc.daemon) return;
+    const isSftp = options.ended
+      ? child.opens.some((r) => r.ret >= 0 && (r.iMode & S_IFMT) === S_IFREG)
+      : /@internal-sftp\b/.test(readTitle(proc.tgid));
+    if (!isSftp) {
+      const tries = options.tries ?? 0;
+      if (options.ended || tries >= 20) {
+        clearTimeout(child.timer);
+        delete proc.sessionChild;
+      } else if (options.tries !== undefined) {
+        child.timer = setTimeout(() => this.#startInternalSftp(proc, { tries: tries + 1 }), 50);
+      }
       return;
     }
+    clearTimeout(child.timer);
     delete proc.sessionChild;
     proc.transfer = true;
     this.#startSession(proc, {
@@ -405,6 +423,7 @@ export class SessionAssembler {
     const proc = this.#procs.get(r.tgid);
     if (proc?.sessionChild) {
       proc.sessionChild.opens.push(r); // replayed if it turns out to be internal-sftp
+      this.#startInternalSftp(proc);
       return;
     }
     if (!proc?.session || r.ret < 0) return;

@@ -37,22 +37,22 @@ Deno.test("SessionAssembler.handle() reports a pty login session of OpenSSH 9.2 
     }),
   );
   rec.feed(out(3020, "a.log  b.log\r\n"));
-  rec.feed(exit(3030, { pid: 4000020, ppid: shell, conn }));
+  rec.feed(exit(3030, { pid: 4000020, ppid: shell, conn, tty: 0 }));
   await rec.waitFor("command_finish");
   rec.feed(out(3040, "$ "));
   rec.feed(
     ...runCommand(4000, { pid: 4000021, filename: "/usr/bin/sh", argv: ["sh", "-c", "exit 3"] }),
   );
-  rec.feed(exit(4005, { pid: 4000021, ppid: shell, conn, status: 768 }));
+  rec.feed(exit(4005, { pid: 4000021, ppid: shell, conn, status: 768, tty: 0 }));
   await rec.waitFor("command_finish", 2);
   rec.feed(
     ...runCommand(5000, { pid: 4000022, filename: "/usr/bin/sleep", argv: ["sleep", "100"] }),
   );
-  rec.feed(exit(5500, { pid: 4000022, ppid: shell, conn, status: 9 }));
+  rec.feed(exit(5500, { pid: 4000022, ppid: shell, conn, status: 9, tty: 0 }));
   await rec.waitFor("command_finish", 3);
   assert.equal(rec.assembler.sessions.list().length, 1);
   rec.feed(
-    exit(6000, { pid: shell, ppid: user, conn }),
+    exit(6000, { pid: shell, ppid: user, conn, tty: 0 }),
     exit(6001, { pid: user, ppid: conn, conn }),
     exit(6002, { pid: conn, ppid: listener, conn }),
   );
@@ -186,6 +186,7 @@ Deno.test("SessionAssembler.handle() reports a session without a pty on its pipe
       argv: ["ls", "/srv"],
       cwd: "/home/nobody",
       tty: -1,
+      pipes,
     }),
   );
   rec.feed(
@@ -193,10 +194,10 @@ Deno.test("SessionAssembler.handle() reports a session without a pty on its pipe
     pipe(2111, "output", 7003n, "ls: cannot open 'x'\n"),
     pipe(2112, "input", 7001n, "y\n"),
     pipe(2113, "output", 9999n, "not this session's pipe\n"),
-    exit(2120, { pid: 4000020, ppid: shell, conn }),
+    exit(2120, { pid: 4000020, ppid: shell, conn, pipes }),
   );
   await rec.waitFor("command_finish");
-  rec.feed(exit(2200, { pid: shell, ppid: user, conn, status: 768 }));
+  rec.feed(exit(2200, { pid: shell, ppid: user, conn, status: 768, pipes }));
   await rec.waitFor("connection_close");
   await rec.settle();
 

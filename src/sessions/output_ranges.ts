@@ -4,8 +4,9 @@
  * At each exec and exit the kernel reports, for fds 1 and 2, how many bytes were written to the
  * session's pty or pipe and not yet read by sshd. With the bytes sshd has read so far, that gives
  * the stream position where a command's output starts and where it ends: a byte at position x
- * belongs to the command whose range holds x and that started last (a command's children win
- * over it; the login shell gets what no command covers). A command's stdout is complete once sshd
+ * belongs to the command whose range holds x, preferring a range opened by stdout over one opened
+ * by stderr alone, then the command that started last (a command's children win over it; the
+ * login shell gets what no command covers). A command's stdout is complete once sshd
  * has read up to its end position.
  */
 import { type FdIdent, FdKind } from "../tracer/records.ts";
@@ -14,6 +15,23 @@ import { type FdIdent, FdKind } from "../tracer/records.ts";
 export interface Range {
   start: number;
   end: number;
+  /** Opened by fd 1: stdout ranges win over ranges opened by fd 2 alone. */
+  stdout: boolean;
+  /**
+   * Set at exit when sshd was inside a read of this source: that read's bytes may have left the
+   * buffer before the exit while its record comes after. The next read record settles it.
+   */
+  inflightAt?: bigint;
+}
+
+/** The read call a chunk belongs to. */
+export interface ReadCall {
+  /** When the read began (boot-clock ns). */
+  startKtime: bigint;
+  /** Bytes the whole call moved. */
+  total: number;
+  /** True for the call's first chunk. */
+  first: boolean;
 }
 
 /** Something that can be credited with output: a command. */
@@ -60,11 +78,18 @@ export class OutputStreams {
    * Records that sshd read `advance` bytes of `key` (data holds them, or fewer after a fault) and
    * credits each byte to its owner among `owners`.
    */
-  read(key: string, data: Uint8Array, advance: number, owners: Iterable<OutputOwner>): void {
+  read(
+    key: string,
+    chunk: { data: Uint8Array; advance: number; call: ReadCall },
+    owners: Iterable<OutputOwner>,
+  ): void {
+    const { data, advance, call } = chunk;
+    const all = [...owners];
+    if (call.first) settleInflight(key, call, all);
     const a = this.consumed(key);
     this.#consumed.set(key, a + advance);
     const b = a + data.length;
-    const candidates = [...owners].filter((o) => {
+    const candidates = all.filter((o) => {
       const r = o.ranges.get(key);
       return r !== undefined && r.start < b && r.end > a;
     });
@@ -79,10 +104,17 @@ export class OutputStreams {
     for (let i = 0; i + 1 < points.length; i++) {
       const lo = points[i]!;
       const hi = points[i + 1]!;
+      // The owner: a command whose stdout writes here beats one whose stderr does (the left
+      // side of a pipe keeps the terminal as stderr), then the most recently exec'd.
       let best: OutputOwner | undefined;
+      let bestStdout = false;
       for (const o of candidates) {
         const r = o.ranges.get(key)!;
-        if (r.start <= lo && r.end >= hi && (!best || o.seq > best.seq)) best = o;
+        if (r.start > lo || r.end < hi) continue;
+        if (!best || (r.stdout && !bestStdout) || (r.stdout === bestStdout && o.seq > best.seq)) {
+          best = o;
+          bestStdout = r.stdout;
+        }
       }
       best?.addOutput(data.subarray(lo - a, hi - a));
     }
@@ -90,7 +122,20 @@ export class OutputStreams {
 
   /** True once sshd has read every byte of every range of `owner`. */
   drained(owner: OutputOwner): boolean {
-    for (const [key, r] of owner.ranges) if (this.consumed(key) < r.end) return false;
+    for (const [key, r] of owner.ranges) {
+      if (r.inflightAt !== undefined || this.consumed(key) < r.end) return false;
+    }
     return true;
+  }
+}
+
+/** The first read after an exit that found a read in flight: it is that read, or there was none
+ * with bytes (a read that began after the exit). */
+function settleInflight(key: string, call: ReadCall, owners: OutputOwner[]): void {
+  for (const o of owners) {
+    const r = o.ranges.get(key);
+    if (r?.inflightAt === undefined) continue;
+    if (call.startKtime < r.inflightAt) r.end += call.total;
+    delete r.inflightAt;
   }
 }

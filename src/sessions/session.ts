@@ -9,8 +9,8 @@ import type {
   TerminalUpdateEvent,
 } from "../events/types.ts";
 import type { Command } from "./command.ts";
-import { OutputStreams, writeSourceKey } from "./output_ranges.ts";
-import type { FdIdent } from "../tracer/records.ts";
+import { OutputStreams, type ReadCall, writeSourceKey } from "./output_ranges.ts";
+import { FdFlag, type FdIdent } from "../tracer/records.ts";
 
 /** Everything known about a session when it starts. */
 export interface SessionInit {
@@ -84,38 +84,40 @@ export class Session {
   /** Opens a command's ranges: where its output starts in each stream its fds 1/2 write to. */
   startCommand(cmd: Command, fds: FdIdent[]): void {
     cmd.stdoutElsewhere = writeSourceKey(fds[1], this.init) === undefined;
-    for (const fd of [fds[1], fds[2]]) {
+    this.open.push(cmd);
+    if (this.init.transfer) return; // its pipes are quiet: no read records to place output by
+    for (const [i, fd] of [[1, fds[1]], [2, fds[2]]] as const) {
       const key = writeSourceKey(fd, this.init);
       if (!key || !fd) continue;
       const start = this.streams.position(key, fd);
       const r = cmd.ranges.get(key);
-      if (!r || start < r.start) cmd.ranges.set(key, { start, end: Infinity });
+      if (!r) cmd.ranges.set(key, { start, end: Infinity, stdout: i === 1 });
+      else r.stdout ||= i === 1;
     }
-    this.open.push(cmd);
   }
 
   /** Closes a command's ranges where its output ends (`fds` as the process had them then). */
-  endCommand(cmd: Command, fds: FdIdent[]): void {
+  endCommand(cmd: Command, fds: FdIdent[], ktime?: bigint): void {
     for (const [key, r] of cmd.ranges) {
       const fd = [fds[1], fds[2]].find((f) => writeSourceKey(f, this.init) === key);
       const end = fd ? this.streams.position(key, fd) : this.streams.consumed(key);
       r.end = Math.max(r.start, Math.min(r.end, end));
+      if (fd && ktime !== undefined && fd.flags & FdFlag.READ_INFLIGHT) r.inflightAt = ktime;
     }
   }
 
   /**
-   * Credits output read from source `key` to its commands (`advance` bytes moved, `data` holds
-   * them, or fewer after a fault); returns the terminal_update to publish, if any.
+   * Credits output read from source `read.key` to its commands (`read.advance` bytes moved,
+   * `data` holds them, or fewer after a fault); returns the terminal_update to publish, if any.
    */
   output(
     data: Uint8Array,
     ms: number,
-    key: string,
-    advance: number,
+    read: { key: string; advance: number; call: ReadCall },
   ): TerminalUpdateEvent | undefined {
     this.lastActivityMs = ms;
-    this.streams.read(key, data, advance, this.open);
-    if (this.init.transfer) return undefined; // sftp/scp protocol bytes, not a screen
+    this.streams.read(read.key, { data, advance: read.advance, call: read.call }, this.open);
+    if (!data.length || this.init.transfer) return undefined; // transfers: protocol, no screen
     const text = this.outputDecoder.decode(data, { stream: true });
     return withRawBytes(
       { ...this.fields("terminal_update", ms), terminal_data: text, data_len: data.length },

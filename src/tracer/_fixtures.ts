@@ -26,6 +26,12 @@ export interface FdFields {
   ino: bigint;
   rdev: number;
   kind: number;
+  /** FdFlag bits. */
+  flags: number;
+  /** Bytes written to it that sshd has not read yet. */
+  pending: number;
+  /** pts number for FdKind.PTS, else -1. */
+  ttyIndex: number;
 }
 
 /** Fields of struct sock_ident; addresses are 16 bytes at most. */
@@ -68,6 +74,8 @@ export interface ExitFields extends HeaderFields {
   connTgid: number;
   exitCode: number;
   start: bigint;
+  wchar: bigint;
+  fds: FdFields[];
 }
 
 /** Fields of struct rec_io and its data. */
@@ -85,9 +93,14 @@ export interface IoFields extends HeaderFields {
   /** Default: the data's length. */
   len?: number;
   data: Uint8Array;
+  /** When the call began (default 0). */
+  startKtime?: bigint;
 }
 
-/** Fields of struct rec_open and its path (written as given: add the NUL yourself). */
+/**
+ * Fields of struct rec_open, its path (written as given: add the NUL yourself) and its cwd
+ * components (leaf first, each written with its NUL).
+ */
 export interface OpenFields extends HeaderFields {
   tgid: number;
   connTgid: number;
@@ -97,6 +110,8 @@ export interface OpenFields extends HeaderFields {
   path: Uint8Array;
   /** Default: the path's length. */
   pathLen?: number;
+  iMode: number;
+  cwdParts: (string | Uint8Array)[];
 }
 
 type Kind = "u16" | "u32" | "i32" | "u64";
@@ -181,6 +196,20 @@ export function forkBytes(f: ForkFields): Uint8Array {
   return bytes;
 }
 
+/** Writes the three struct fd_ident of a rec_exec or rec_exit. */
+function putFds(view: DataView, struct: string, fds: FdFields[]): void {
+  fds.forEach((fd, i) => {
+    const base = offsetOf(struct, "fds") + i * RECORD_SIZES.fd_ident;
+    new StructWriter(view, "fd_ident", base)
+      .put("ino", "u64", fd.ino)
+      .put("rdev", "u32", fd.rdev)
+      .put("kind", "u16", fd.kind)
+      .put("flags", "u16", fd.flags)
+      .put("pending", "u32", fd.pending)
+      .put("tty_index", "i32", fd.ttyIndex);
+  });
+}
+
 /** A rec_exec record with its filename (NUL added), cwd components and argv. */
 export function execBytes(f: ExecFields): Uint8Array {
   const filename = nulJoined([f.filename]);
@@ -203,14 +232,7 @@ export function execBytes(f: ExecFields): Uint8Array {
     .put("args_len", "u32", args.length)
     .put("args_full", "u32", f.argsFull ?? args.length)
     .put("cwd_len", "u32", cwd.length);
-  f.fds.forEach((fd, i) => {
-    const base = offsetOf("rec_exec", "fds") + i * RECORD_SIZES.fd_ident;
-    new StructWriter(view, "fd_ident", base)
-      .put("ino", "u64", fd.ino)
-      .put("rdev", "u32", fd.rdev)
-      .put("kind", "u16", fd.kind)
-      .put("pad", "u16", 0xaaaa); // padding is never decoded
-  });
+  putFds(view, "rec_exec", f.fds);
   const sockAt = offsetOf("rec_exec", "sock");
   new StructWriter(view, "sock_ident", sockAt)
     .put("family", "u16", f.sock.family)
@@ -230,7 +252,9 @@ export function exitBytes(f: ExitFields): Uint8Array {
     .put("ppid", "u32", f.ppid)
     .put("conn_tgid", "u32", f.connTgid)
     .put("exit_code", "u32", f.exitCode)
-    .put("start", "u64", f.start);
+    .put("start", "u64", f.start)
+    .put("wchar", "u64", f.wchar);
+  putFds(view, "rec_exit", f.fds);
   return bytes;
 }
 
@@ -247,20 +271,25 @@ export function ioBytes(f: IoFields): Uint8Array {
     .put("tty_index", "i32", f.ttyIndex)
     .put("total", "u32", f.total ?? f.data.length)
     .put("offset", "u32", f.offset ?? 0)
-    .put("len", "u32", f.len ?? f.data.length);
+    .put("len", "u32", f.len ?? f.data.length)
+    .put("start_ktime", "u64", f.startKtime ?? 0n);
   return bytes;
 }
 
-/** A rec_open record with its path bytes. */
+/** A rec_open record with its path bytes and cwd components. */
 export function openBytes(f: OpenFields): Uint8Array {
-  const { bytes, view } = record(RecordType.OPEN, RECORD_SIZES.rec_open, f.path, f);
+  const cwd = nulJoined(f.cwdParts);
+  const tail = concat([f.path, cwd]);
+  const { bytes, view } = record(RecordType.OPEN, RECORD_SIZES.rec_open, tail, f);
   new StructWriter(view, "rec_open")
     .put("tgid", "u32", f.tgid)
     .put("conn_tgid", "u32", f.connTgid)
     .put("ret", "i32", f.ret)
     .put("flags", "u32", f.openFlags)
     .put("mode", "u32", f.mode)
-    .put("path_len", "u32", f.pathLen ?? f.path.length);
+    .put("path_len", "u32", f.pathLen ?? f.path.length)
+    .put("i_mode", "u32", f.iMode)
+    .put("cwd_len", "u32", cwd.length);
   return bytes;
 }
 
@@ -282,6 +311,18 @@ export function setsidBytes(f: SetsidFields): Uint8Array {
 const NO_SOCK = { family: 0, localPort: 0, remotePort: 0, localAddr: [], remoteAddr: [] };
 const PTS3 = (136 << 20) | 3;
 
+/** fds 0-2 all on pts 3, `pending` bytes unread. */
+function pts3Fds(pending: number): FdFields[] {
+  return [0, 1, 2].map(() => ({
+    ino: 6n,
+    rdev: PTS3,
+    kind: FdKind.PTS,
+    flags: 0,
+    pending,
+    ttyIndex: 3,
+  }));
+}
+
 /** A login shell's exec: bash on pts 3 in /home/alice, `overrides` applied. */
 export function sampleExec(overrides: Partial<ExecFields> = {}): ExecFields {
   return {
@@ -299,7 +340,7 @@ export function sampleExec(overrides: Partial<ExecFields> = {}): ExecFields {
     filename: "/bin/bash",
     cwdParts: ["alice", "home"],
     argv: ["-bash"],
-    fds: [0, 1, 2].map(() => ({ ino: 6n, rdev: PTS3, kind: FdKind.OTHER })),
+    fds: pts3Fds(0),
     sock: NO_SOCK,
     ...overrides,
   };
@@ -316,6 +357,36 @@ export function sampleIo(data: Uint8Array, overrides: Partial<IoFields> = {}): I
     ino: 88n,
     ttyIndex: 3,
     data,
+    ...overrides,
+  };
+}
+
+/** A command on pts 3 exiting after writing 5 bytes, 2 of them still unread; `overrides` applied. */
+export function sampleExit(overrides: Partial<ExitFields> = {}): ExitFields {
+  return {
+    ktime: 6_000_000_000n,
+    tgid: 4000014,
+    ppid: 4000013,
+    connTgid: 4000010,
+    exitCode: 0,
+    start: 5_500_000_000n,
+    wchar: 5n,
+    fds: pts3Fds(2),
+    ...overrides,
+  };
+}
+
+/** sftp-server opening upload.bin for writing in /srv, a regular file 0644; `overrides` applied. */
+export function sampleOpen(overrides: Partial<OpenFields> = {}): OpenFields {
+  return {
+    tgid: 4000020,
+    connTgid: 4000010,
+    ret: 5,
+    openFlags: 0o1101,
+    mode: 0o644,
+    path: bytesOf("upload.bin\0"),
+    iMode: 0o100644,
+    cwdParts: ["srv"],
     ...overrides,
   };
 }

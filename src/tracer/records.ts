@@ -18,6 +18,9 @@ export const RecordFlag = {
 /** Descriptor kinds: enum fd_kind. */
 export const FdKind = { OTHER: 0, PTMX: 1, PIPE: 2, PTS: 3 } as const;
 
+/** fd_ident flag bits: enum fd_flag. */
+export const FdFlag = { READ_INFLIGHT: 1 } as const;
+
 /** I/O directions: enum io_dir. */
 export const IoDir = { OUTPUT: 0, INPUT: 1 } as const;
 
@@ -38,7 +41,7 @@ export const RECORD_SIZES = {
   "sock_ident": 40,
   "rec_exec": 192,
   "rec_exit": 120,
-  "rec_io": 56,
+  "rec_io": 64,
   "rec_open": 48,
   "rec_setsid": 24,
 } as const;
@@ -47,7 +50,7 @@ export const RECORD_SIZES = {
 export const RECORD_OFFSETS: Record<string, Record<string, number>> = {
   "rec_header": { type: 0, flags: 2, size: 4, ktime: 8 },
   "rec_fork": { h: 0, parent_tgid: 16, child_tgid: 20, conn_tgid: 24, uid: 28, child_start: 32 },
-  "fd_ident": { ino: 0, rdev: 8, kind: 12, pad: 14, pending: 16, tty_index: 20 },
+  "fd_ident": { ino: 0, rdev: 8, kind: 12, flags: 14, pending: 16, tty_index: 20 },
   "sock_ident": {
     family: 0,
     local_port: 2,
@@ -97,6 +100,7 @@ export const RECORD_OFFSETS: Record<string, Record<string, number>> = {
     total: 44,
     offset: 48,
     len: 52,
+    start_ktime: 56,
   },
   "rec_open": {
     h: 0,
@@ -136,6 +140,8 @@ export interface FdIdent {
   ino: bigint;
   rdev: number;
   kind: number;
+  /** FdFlag bits. */
+  flags: number;
   /** Bytes written to it that the other end (sshd) has not read yet. */
   pending: number;
   /** pts number for FdKind.PTS, else -1. */
@@ -205,6 +211,8 @@ export interface IoRecord extends RecordHeader {
   total: number;
   offset: number;
   data: Uint8Array;
+  /** When the read or write began (ktime: when it returned). */
+  startKtime: bigint;
 }
 
 /** struct rec_open with its path. */
@@ -327,6 +335,7 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord {
         total: v.getUint32(44, true),
         offset: v.getUint32(48, true),
         data: bytes.subarray(RECORD_SIZES.rec_io, RECORD_SIZES.rec_io + len),
+        startKtime: v.getBigUint64(56, true),
       };
     }
     case RecordType.OPEN: {
@@ -365,6 +374,7 @@ function decodeFds(v: DataView, at: number): FdIdent[] {
       ino: v.getBigUint64(o, true),
       rdev: v.getUint32(o + 8, true),
       kind: v.getUint16(o + 12, true),
+      flags: v.getUint16(o + 14, true),
       pending: v.getUint32(o + 16, true),
       ttyIndex: v.getInt32(o + 20, true),
     });

@@ -1,6 +1,6 @@
 /** decodeRecord() on well-formed byte fixtures of every record type. */
 import assert from "node:assert/strict";
-import { decodeRecord, FdKind, IoDir, RecordFlag, RecordType } from "./records.ts";
+import { decodeRecord, FdFlag, FdKind, IoDir, RecordFlag, RecordType } from "./records.ts";
 import {
   bytesOf,
   execBytes,
@@ -10,8 +10,11 @@ import {
   openBytes,
   sampleExec,
   sampleIo,
+  sampleOpen,
   setsidBytes,
 } from "./_fixtures.ts";
+
+const PTS7 = (136 << 20) | 7;
 
 function padded(bytes: number[]): Uint8Array {
   const out = new Uint8Array(16);
@@ -25,9 +28,9 @@ Deno.test("decodeRecord() decodes every field of a rec_exec", () => {
     ttyIndex: -1,
     argsFull: 30000,
     fds: [
-      { ino: 70001n, rdev: 0, kind: FdKind.PIPE },
-      { ino: 70002n, rdev: 0, kind: FdKind.PIPE },
-      { ino: 2n ** 63n + 5n, rdev: (5 << 20) | 2, kind: FdKind.PTMX },
+      { ino: 70001n, rdev: 0, kind: FdKind.PIPE, flags: 0, pending: 0, ttyIndex: -1 },
+      { ino: 70002n, rdev: 0, kind: FdKind.PIPE, flags: 0, pending: 65536, ttyIndex: -1 },
+      { ino: 2n ** 63n + 5n, rdev: PTS7, kind: FdKind.PTS, flags: 0, pending: 4095, ttyIndex: 7 },
     ],
     sock: {
       family: 10,
@@ -58,9 +61,9 @@ Deno.test("decodeRecord() decodes every field of a rec_exec", () => {
     argv: [bytesOf("-bash")],
     argsFull: 30000,
     fds: [
-      { ino: 70001n, rdev: 0, kind: FdKind.PIPE },
-      { ino: 70002n, rdev: 0, kind: FdKind.PIPE },
-      { ino: 2n ** 63n + 5n, rdev: (5 << 20) | 2, kind: FdKind.PTMX },
+      { ino: 70001n, rdev: 0, kind: FdKind.PIPE, flags: 0, pending: 0, ttyIndex: -1 },
+      { ino: 70002n, rdev: 0, kind: FdKind.PIPE, flags: 0, pending: 65536, ttyIndex: -1 },
+      { ino: 2n ** 63n + 5n, rdev: PTS7, kind: FdKind.PTS, flags: 0, pending: 4095, ttyIndex: 7 },
     ],
     sock: {
       family: 10,
@@ -93,6 +96,12 @@ Deno.test("decodeRecord() decodes every field of rec_fork, rec_exit, rec_open an
     uid: 0,
     childStart: 2n ** 40n,
   });
+  const inflight = FdFlag.READ_INFLIGHT;
+  const exitFds = [
+    { ino: 0n, rdev: 0, kind: FdKind.OTHER, flags: 0, pending: 0, ttyIndex: -1 },
+    { ino: 70002n, rdev: 0, kind: FdKind.PIPE, flags: inflight, pending: 17, ttyIndex: -1 },
+    { ino: 9n, rdev: PTS7, kind: FdKind.PTS, flags: 0x8000, pending: 2 ** 32 - 1, ttyIndex: 7 },
+  ];
   const exit = exitBytes({
     ktime: 2n ** 64n - 1n,
     tgid: 4000014,
@@ -100,38 +109,37 @@ Deno.test("decodeRecord() decodes every field of rec_fork, rec_exit, rec_open an
     connTgid: 4000010,
     exitCode: 0x8b,
     start: 7n,
+    wchar: 2n ** 40n + 3n,
+    fds: exitFds,
   });
   assert.deepEqual(decodeRecord(exit), {
     type: RecordType.EXIT,
     flags: 0,
-    size: 40,
+    size: 120,
     ktime: 2n ** 64n - 1n,
     tgid: 4000014,
     ppid: 4000013,
     connTgid: 4000010,
     exitCode: 0x8b,
     start: 7n,
+    wchar: 2n ** 40n + 3n,
+    fds: exitFds,
   });
-  const path = bytesOf("/srv/upload.bin\0");
-  const open = openBytes({
-    tgid: 4000020,
-    connTgid: 4000010,
-    ret: -13,
-    openFlags: 0o1101,
-    mode: 0o644,
-    path,
-  });
+  const path = bytesOf("upload.bin\0");
+  const open = openBytes(sampleOpen({ ret: -13, path, iMode: 0, cwdParts: ["in", "srv"] }));
   assert.deepEqual(decodeRecord(open), {
     type: RecordType.OPEN,
     flags: 0,
-    size: 40 + path.length,
+    size: 48 + path.length + "in\0srv\0".length,
     ktime: 0n,
     tgid: 4000020,
     connTgid: 4000010,
     ret: -13,
     openFlags: 0o1101,
     mode: 0o644,
-    path: bytesOf("/srv/upload.bin"),
+    path: bytesOf("upload.bin"),
+    iMode: 0,
+    cwdParts: [bytesOf("in"), bytesOf("srv")],
   });
   assert.deepEqual(decodeRecord(setsidBytes({ ktime: 9n, tgid: 4000013, connTgid: 4000010 })), {
     type: RecordType.SETSID,
@@ -146,11 +154,12 @@ Deno.test("decodeRecord() decodes every field of rec_fork, rec_exit, rec_open an
 Deno.test("decodeRecord() keeps 4096 and 16384 bytes of rec_io data", () => {
   for (const n of [4096, 16384]) {
     const data = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 256);
-    const bytes = ioBytes(sampleIo(data, { total: 40000, offset: 16384 }));
+    const startKtime = 2n ** 63n + 1n;
+    const bytes = ioBytes(sampleIo(data, { total: 40000, offset: 16384, startKtime }));
     assert.deepEqual(decodeRecord(bytes), {
       type: RecordType.IO,
       flags: 0,
-      size: 56 + n,
+      size: 64 + n,
       ktime: 0n,
       tgid: 4000012,
       connTgid: 4000010,
@@ -162,6 +171,7 @@ Deno.test("decodeRecord() keeps 4096 and 16384 bytes of rec_io data", () => {
       total: 40000,
       offset: 16384,
       data,
+      startKtime,
     });
   }
 });
@@ -197,11 +207,9 @@ Deno.test("decodeRecord() keeps invalid UTF-8 bytes raw", () => {
   const io = decodeRecord(ioBytes(sampleIo(data)));
   assert.equal(io.type, RecordType.IO);
   assert.deepEqual(io.data, data);
-  const open = decodeRecord(
-    openBytes({ tgid: 1, connTgid: 1, ret: 3, openFlags: 0, mode: 0, path: bad }),
-  );
+  const open = decodeRecord(openBytes(sampleOpen({ path: bad, cwdParts: [bad] })));
   assert.equal(open.type, RecordType.OPEN);
-  assert.deepEqual(open.path, bad);
+  assert.deepEqual([open.path, open.cwdParts[0]], [bad, bad]);
 });
 
 Deno.test("decodeRecord() decodes an empty cwd (the root directory) as no components", () => {
@@ -209,4 +217,16 @@ Deno.test("decodeRecord() decodes an empty cwd (the root directory) as no compon
   assert.equal(r.type, RecordType.EXEC);
   assert.deepEqual(r.cwdParts, []);
   assert.deepEqual(r.argv, [bytesOf("-bash")]);
+});
+
+Deno.test("decodeRecord() decodes a rec_open of the root directory as no cwd components", () => {
+  const r = decodeRecord(openBytes(sampleOpen({ path: bytesOf("/etc/motd\0"), cwdParts: [] })));
+  assert.equal(r.type, RecordType.OPEN);
+  assert.deepEqual([r.path, r.cwdParts, r.iMode], [bytesOf("/etc/motd"), [], 0o100644]);
+});
+
+Deno.test("decodeRecord() keeps a rec_open path that has no NUL (cut at SSHTRACE_PATH_MAX)", () => {
+  const r = decodeRecord(openBytes(sampleOpen({ path: bytesOf("a/b"), cwdParts: ["home"] })));
+  assert.equal(r.type, RecordType.OPEN);
+  assert.deepEqual([r.path, r.cwdParts], [bytesOf("a/b"), [bytesOf("home")]]);
 });

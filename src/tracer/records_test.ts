@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
   decodeRecord,
+  FdFlag,
   FdKind,
   GAP_REASONS,
   IoDir,
@@ -20,7 +21,9 @@ import {
   ioBytes,
   openBytes,
   sampleExec,
+  sampleExit,
   sampleIo,
+  sampleOpen,
   setsidBytes,
 } from "./_fixtures.ts";
 
@@ -101,13 +104,15 @@ function layoutMismatches(types: BtfType[]): string[] {
     for (const field of Object.keys(table)) {
       if (!members.some((m) => m.name === field)) out.push(`${name}.${field}: not in the struct`);
     }
-    if (name === "rec_exec") {
+    if (name === "rec_exec" || name === "rec_exit") {
       const fds = resolve(members.find((m) => m.name === "fds")?.type_id);
       if (
         fds?.kind !== "ARRAY" || fds.nr_elems !== 3 || resolve(fds.type_id)?.name !== "fd_ident"
       ) {
-        out.push("rec_exec.fds: not an array of 3 fd_ident");
+        out.push(`${name}.fds: not an array of 3 fd_ident`);
       }
+    }
+    if (name === "rec_exec") {
       const sock = resolve(members.find((m) => m.name === "sock")?.type_id);
       if (sock?.name !== "sock_ident") out.push("rec_exec.sock: not a sock_ident");
     }
@@ -140,7 +145,7 @@ function compileHeader(): BtfType[] {
   try {
     const anchors = [
       ...Object.keys(RECORD_SIZES).map((s) => `struct ${s} *anchor_${s};`),
-      ...["rec_type", "rec_flag", "fd_kind", "io_dir", "gap_reason"].map((e) =>
+      ...["rec_type", "rec_flag", "fd_kind", "fd_flag", "io_dir", "gap_reason"].map((e) =>
         `enum ${e} *anchor_${e};`
       ),
     ];
@@ -149,6 +154,7 @@ function compileHeader(): BtfType[] {
       [
         "typedef unsigned char __u8;",
         "typedef unsigned short __u16;",
+        "typedef short __s16;",
         "typedef unsigned int __u32;",
         "typedef int __s32;",
         "typedef unsigned long long __u64;",
@@ -185,9 +191,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: `RecordType, RecordFlag, FdKind, IoDir and GAP_REASONS match the enums of bpf/sshtrace.h${
-    skipNote(HEADER_MISSING)
-  }`,
+  name:
+    `RecordType, RecordFlag, FdKind, FdFlag, IoDir and GAP_REASONS match the enums of bpf/sshtrace.h${
+      skipNote(HEADER_MISSING)
+    }`,
   ignore: HEADER_MISSING.length > 0,
   fn() {
     const types = compileHeader();
@@ -199,6 +206,7 @@ Deno.test({
     assert.deepEqual(values("rec_type", "REC_"), RecordType);
     assert.deepEqual(values("rec_flag", "RF_"), RecordFlag);
     assert.deepEqual(values("fd_kind", "FD_"), FdKind);
+    assert.deepEqual(values("fd_flag", "FDF_"), FdFlag);
     assert.deepEqual(values("io_dir", "IO_"), IoDir);
     const gaps = values("gap_reason", "GAP_");
     assert.equal(gaps["REASONS"], GAP_REASONS.length);
@@ -236,27 +244,32 @@ function assertRecordError(bytes: Uint8Array, start: string): void {
 Deno.test("decodeRecord() throws RecordError when a record is truncated", () => {
   const fork = forkBytes({ parentTgid: 1, childTgid: 2, connTgid: 2, uid: 0, childStart: 0n });
   const exec = execBytes(sampleExec());
-  const exit = exitBytes({ tgid: 2, ppid: 1, connTgid: 2, exitCode: 0, start: 0n });
+  const exit = exitBytes(sampleExit());
   const io = ioBytes(sampleIo(new Uint8Array(100)));
-  const path = bytesOf("/etc/passwd\0");
-  const open = openBytes({ tgid: 2, connTgid: 2, ret: 3, openFlags: 0, mode: 0, path });
+  // "/etc/passwd\0" (12 bytes), then the cwd "etc\0" (4 bytes).
+  const open = openBytes(sampleOpen({ path: bytesOf("/etc/passwd\0"), cwdParts: ["etc"] }));
   const setsid = setsidBytes({ tgid: 2, connTgid: 2 });
   assertRecordError(fork.subarray(0, 10), "Cannot decode record header: 10 bytes, need 16");
   assertRecordError(fork.subarray(0, 30), "Cannot decode record: size 40 exceeds 30 bytes");
   assertRecordError(cut(fork, 30), "Cannot decode rec_fork: 30 bytes, need 40");
-  assertRecordError(cut(exec, 100), "Cannot decode rec_exec: 100 bytes, need 168");
+  assertRecordError(cut(exec, 100), "Cannot decode rec_exec: 100 bytes, need 192");
+  assertRecordError(cut(exec, 191), "Cannot decode rec_exec: 191 bytes, need 192");
   assertRecordError(cut(exec, exec.length - 1), "Cannot decode rec_exec strings:");
-  assertRecordError(cut(exit, 39), "Cannot decode rec_exit:");
+  assertRecordError(cut(exit, 40), "Cannot decode rec_exit: 40 bytes, need 120");
+  assertRecordError(cut(exit, 119), "Cannot decode rec_exit: 119 bytes, need 120");
   assertRecordError(cut(io, 50), "Cannot decode rec_io:");
-  assertRecordError(cut(io, 56 + 99), "Cannot decode rec_io data: 155 bytes, need 156");
+  assertRecordError(cut(io, 63), "Cannot decode rec_io: 63 bytes, need 64");
+  assertRecordError(cut(io, 64 + 99), "Cannot decode rec_io data: 163 bytes, need 164");
   assertRecordError(cut(open, 20), "Cannot decode rec_open:");
-  assertRecordError(cut(open, 40 + 3), "Cannot decode rec_open path:");
+  assertRecordError(cut(open, 47), "Cannot decode rec_open: 47 bytes, need 48");
+  assertRecordError(cut(open, 48 + 3), "Cannot decode rec_open strings: 51 bytes, need 64");
+  assertRecordError(cut(open, 48 + 12 + 3), "Cannot decode rec_open strings: 63 bytes, need 64");
   assertRecordError(cut(setsid, 20), "Cannot decode rec_setsid:");
 });
 
 Deno.test("decodeRecord() throws RecordError when the data length exceeds the record", () => {
   const io = ioBytes(sampleIo(new Uint8Array(16), { len: 16384 }));
-  assertRecordError(io, "Cannot decode rec_io data: 72 bytes, need 16440");
+  assertRecordError(io, "Cannot decode rec_io data: 80 bytes, need 16448");
 });
 
 Deno.test("decodeRecord() throws RecordError for an unknown record type", () => {
