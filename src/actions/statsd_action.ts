@@ -15,7 +15,7 @@ export function statsdAction(): ActionPlugin<typeof STATSD_PARAMS> {
     name: "statsd_action",
     description: "Sends event counters and session gauges to statsd (coming: #5)",
     params: STATSD_PARAMS,
-    // TODO(#5): counters per event type, active-session gauges, low-cardinality tags (hot-shots).
+    // TODO(#4): counters per event type, active-session gauges, low-cardinality tags (hot-shots).
     create: (_params, context) => notImplementedHandler("statsd_action", context),
   };
 }

@@ -30,7 +30,7 @@ export function syslogAction(): ActionPlugin<typeof SYSLOG_PARAMS> {
         ? []
         : [`"udp: ${params.udp}" contradicts "protocol: ${params.protocol}": keep only "protocol"`];
     },
-    // TODO(#5): RFC 5424 with structured data over udp, tcp and tls (octet-counted framing).
+    // TODO(#4): RFC 5424 with structured data over udp, tcp and tls (octet-counted framing).
     create: (_params, context) => notImplementedHandler("syslog_action", context),
   };
 }

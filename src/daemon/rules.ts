@@ -27,6 +27,7 @@ export async function startRules(
     );
     return 2;
   }
+  for (const w of first.config.warnings) log.warn("{problem}", { problem: w.toString() });
   const engine = new RuleEngine(first.config);
   await engine.start(bus);
   return {
@@ -37,6 +38,7 @@ export async function startRules(
         log.error("Configuration reload rejected: keeping the running rules");
         return;
       }
+      for (const w of next.config.warnings) log.warn("{problem}", { problem: w.toString() });
       await engine.reload(next.config);
       log.info("Configuration reloaded");
     },
