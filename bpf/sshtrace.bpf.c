@@ -60,7 +60,6 @@ const struct rec_exec *btf_rec_exec __attribute__((unused));
 const struct rec_exit *btf_rec_exit __attribute__((unused));
 const struct rec_io *btf_rec_io __attribute__((unused));
 const struct rec_open *btf_rec_open __attribute__((unused));
-const struct rec_setsid *btf_rec_setsid __attribute__((unused));
 const struct gap_count *btf_gap_count __attribute__((unused));
 
 /* Tracked process: which connection it belongs to. */
@@ -786,30 +785,6 @@ int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
 	return 0;
 }
 
-/*
- * setsid(2): sshd makes every session's first process a session leader. Most exec right after,
- * but `internal-sftp` never execs: this is how the daemon sees that session begin. A syscall
- * tracepoint on a syscall almost nothing makes costs other processes nothing measurable.
- */
-SEC("tracepoint/syscalls/sys_exit_setsid")
-int handle_setsid(struct trace_event_raw_sys_exit *ctx)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct proc_info *pi;
-	struct rec_setsid r = {};
-
-	if (ctx->ret < 0)
-		return 0;
-	pi = traced_proc(tgid);
-	if (!pi)
-		return 0;
-	fill_header(&r.h, REC_SETSID, 0, sizeof(r));
-	r.tgid = tgid;
-	r.conn_tgid = pi->conn_tgid;
-	emit(&r, sizeof(r), 0);
-	return 0;
-}
-
 /* Remembers a call's arguments until its return, for tracked processes only. */
 static __always_inline void save_call(__s32 fd, __u64 buf, int want_fd_kind, __u32 oflags,
 				      __u32 omode, int is_read)
@@ -862,10 +837,12 @@ static __always_inline void emit_io(struct pending_call *c, __u16 dir, long tota
 	__u8 *buf = scratch_buf();
 	struct rec_io *r;
 	__u16 flags = 0;
+	__u32 sid;
 	int i;
 
 	if (!buf || total <= 0)
 		return;
+	sid = BPF_CORE_READ(bpf_get_current_task_btf(), signal, pids[PIDTYPE_SID], numbers[0].nr);
 	r = (struct rec_io *)buf;
 	if (dir == IO_INPUT && c->echo_off)
 		flags |= RF_ECHO_OFF; /* a password prompt: say input happened, keep no byte of it */
@@ -891,6 +868,8 @@ static __always_inline void emit_io(struct pending_call *c, __u16 dir, long tota
 		r->offset = off;
 		r->len = n;
 		r->start_ktime = c->start_ktime;
+		r->sid = sid;
+		r->pad = 0;
 		VERIFIER_BOUND(n, SSHTRACE_CHUNK_MAX);
 		if (n && bpf_probe_read_user(buf + sizeof(*r), n, (void *)(c->buf + off))) {
 			count_gap(GAP_READ_FAULT, n);
@@ -958,20 +937,29 @@ int BPF_KRETPROBE(handle_read_return, long ret)
 	return 0;
 }
 
+/*
+ * sshd writing the user's keystrokes to the pty master. Entry only, with the bytes asked for: a
+ * return probe would trap every write sshd makes (each packet to the client), and a keystroke
+ * write to the pty is whole in practice (a partial one would repeat bytes sshd retries). Writes
+ * into a session's pipes (stdin of a command without a terminal) are not copied.
+ */
 SEC("uprobe")
 int BPF_KPROBE(handle_write_enter, int fd, const void *buf, __u64 count)
 {
-	save_call(fd, (__u64)buf, 1, 0, 0, 0);
-	return 0;
-}
+	__u64 id = bpf_get_current_pid_tgid();
+	struct proc_info *pi = traced_proc(id >> 32);
+	struct pending_call c = {};
 
-SEC("uretprobe")
-int BPF_KRETPROBE(handle_write_return, long ret)
-{
-	struct pending_call c;
-
-	if (take_call(bpf_get_current_pid_tgid(), &c) && ret > 0)
-		emit_io(&c, IO_INPUT, ret);
+	if (!pi || (long)count <= 0)
+		return 0;
+	c.kind = classify_fd(bpf_get_current_task_btf(), fd, &c.ino, &c.tty_index, &c.echo_off);
+	if (c.kind != FD_PTMX)
+		return 0;
+	c.buf = (__u64)buf;
+	c.fd = fd;
+	c.conn_tgid = pi->conn_tgid;
+	c.start_ktime = bpf_ktime_get_boot_ns();
+	emit_io(&c, IO_INPUT, count);
 	return 0;
 }
 

@@ -24,7 +24,6 @@ enum rec_type {
 	REC_EXIT = 3,  /* a tracked process or listener ended (rec_exit) */
 	REC_IO = 4,    /* sshd read or wrote session data (rec_io) */
 	REC_OPEN = 5,  /* scp, sftp-server or internal-sftp opened a file (rec_open) */
-	REC_SETSID = 6, /* a tracked process became a session leader (rec_setsid) */
 };
 
 /* Header flags. */
@@ -157,6 +156,8 @@ struct rec_io {
 	__u32 offset;    /* where this chunk starts in the call */
 	__u32 len;       /* data bytes in this record */
 	__u64 start_ktime; /* when the call began (h.ktime: when it returned) */
+	__u32 sid;         /* session id of the caller: internal-sftp's child is a session leader */
+	__u32 pad;
 };
 
 /* REC_OPEN — decoded by decodeRecord(). Followed by the path, then the cwd components (as in
@@ -173,13 +174,6 @@ struct rec_open {
 	__u32 cwd_len;
 };
 
-/* REC_SETSID — decoded by decodeRecord(). */
-struct rec_setsid {
-	struct rec_header h;
-	__u32 tgid;
-	__u32 conn_tgid;
-};
-
 /* Gap counter value, per CPU and reason. */
 struct gap_count {
 	__u64 events;
@@ -193,11 +187,10 @@ _Static_assert(sizeof(struct fd_ident) == 24, "fd_ident size");
 _Static_assert(sizeof(struct sock_ident) == 40, "sock_ident size");
 _Static_assert(sizeof(struct rec_exec) == 192, "rec_exec size");
 _Static_assert(sizeof(struct rec_exit) == 120, "rec_exit size");
-_Static_assert(sizeof(struct rec_io) == 64, "rec_io size");
+_Static_assert(sizeof(struct rec_io) == 72, "rec_io size");
 _Static_assert(sizeof(struct rec_open) == 48, "rec_open size");
 _Static_assert(sizeof(struct rec_open) + SSHTRACE_PATH_MAX + SSHTRACE_CWD_MAX - SSHTRACE_NAME_MAX < 8192,
 	       "open cwd components start below the verifier mask of write_cwd");
-_Static_assert(sizeof(struct rec_setsid) == 24, "rec_setsid size");
 _Static_assert(sizeof(struct gap_count) == 16, "gap_count size");
 _Static_assert(sizeof(struct rec_exec) + SSHTRACE_PATH_MAX + SSHTRACE_CWD_MAX - SSHTRACE_NAME_MAX < 8192,
 	       "cwd components start below the verifier mask of write_cwd");

@@ -11,7 +11,10 @@ const LIBC = Deno.dlopen("libc.so.6", {
   vsnprintf: { parameters: ["buffer", "usize", "pointer", "pointer"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   syscall: { parameters: ["i64", "i64", "i64", "i64"], result: "i64" },
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
 });
+
+const CLOCK_BOOTTIME = 7;
 
 const ERRNO_NAMES: Record<number, string> = {
   1: "EPERM",
@@ -70,4 +73,13 @@ export function closeFd(fd: number): void {
 export function rawSyscall(nr: number, a = 0n, b = 0n, c = 0n): number {
   const r = Number(LIBC.symbols.syscall(BigInt(nr), a, b, c));
   return r === -1 ? -errno() : r;
+}
+
+/** CLOCK_BOOTTIME in nanoseconds: the clock of bpf_ktime_get_boot_ns(). */
+export function bootTimeNs(): bigint {
+  const ts = new BigInt64Array(2);
+  if (LIBC.symbols.clock_gettime(CLOCK_BOOTTIME, new Uint8Array(ts.buffer)) !== 0) {
+    throw new Error(`Cannot read CLOCK_BOOTTIME: ${describeErrno(errno())}`);
+  }
+  return ts[0]! * 1_000_000_000n + ts[1]!;
 }

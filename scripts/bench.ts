@@ -136,7 +136,7 @@ async function main(): Promise<number> {
     results.readyMs.push(w.readyMs);
     for (const entry of w.daemonProblems) {
       const first = entry.split("\n")[0]!.replace(/^\S+ \S+ \S+ /, "");
-      const key = first.replace(/\/proc\/\d+\//g, "/proc/PID/").replace(/\d+/g, "N");
+      const key = first.replace(/sshlog-bench-[0-9a-f]+/g, "sshlog-bench-X").replace(/\d+/g, "N");
       const seen = problems.get(key) ?? { count: 0, entry };
       problems.set(key, { count: seen.count + 1, entry: seen.entry });
     }

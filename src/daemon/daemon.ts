@@ -98,7 +98,9 @@ export async function run(args: string[]): Promise<number> {
     socket: options.socket,
   });
 
-  const drained = tracer.run((r) => assembler.handle(r));
+  const drained = tracer.run((r) => assembler.handle(r), {
+    onBatchEnd: () => assembler.flushOutput(),
+  });
   await waitForStop(() => rules.reload());
   clearInterval(gapTimer);
   btmp.stop();

@@ -25,7 +25,12 @@ function hook(tracer: Tracer, path: string, key: string | undefined): void {
       log.warn("No read/write PLT stubs in {path}: its session I/O is not captured", { path });
     }
   } catch (error) {
-    log.error("Cannot hook {path}: {error}", { path, error });
+    if (error instanceof Deno.errors.NotFound || (error as { code?: number }).code === 2) {
+      // The process ended before we looked: a short-lived sshd (sshd -t, a quick exit).
+      log.debug("Cannot hook {path}: it is gone", { path });
+    } else {
+      log.error("Cannot hook {path}: {message}", { path, message: String(error) });
+    }
   }
 }
 

@@ -14,7 +14,6 @@ import {
   type OpenRecord,
   RecordFlag,
   RecordType,
-  type SetsidRecord,
   type TraceRecord,
 } from "../tracer/records.ts";
 import { type BinaryHooks, SessionAssembler } from "./assembler.ts";
@@ -192,17 +191,17 @@ export function open(
   };
 }
 
-/** A rec_setsid. */
-export function setsid(ms: number, f: { pid: number; conn: number }): SetsidRecord {
-  return { ...header(RecordType.SETSID, ms), tgid: f.pid, connTgid: f.conn };
-}
-
-/** A rec_io of sshd `pid`: on the pty master of pts `tty`, or on the pipe `pipe`. */
+/**
+ * A rec_io of process `pid`: on the pty master of pts `tty`, or on the pipe `pipe`. Its session
+ * id is the connection's (`conn`) unless `sid` says otherwise: sshd's processes stay in the
+ * session the ptm leads; only the session children sshd forks lead their own.
+ */
 export function io(
   ms: number,
   f: {
     pid: number;
     conn: number;
+    sid?: number;
     dir: "output" | "input";
     data: string | Uint8Array;
     tty?: number;
@@ -226,6 +225,7 @@ export function io(
     offset: 0,
     data,
     startKtime: ns(f.startMs ?? ms),
+    sid: f.sid ?? f.conn,
   };
 }
 
@@ -256,7 +256,6 @@ export function login92(ms: number): TraceRecord[] {
   const { listener, conn, preauth, user } = PID;
   return [
     fork(ms, { parent: listener, child: conn, conn, newConn: true }),
-    setsid(ms + 1, { pid: conn, conn }),
     exec(ms + 2, {
       pid: conn,
       ppid: listener,
@@ -352,7 +351,7 @@ export function sessionFields(
   };
 }
 
-/** sshd's user child forks the session child, which calls setsid() and execs `argv`. */
+/** sshd's user child forks the session child, which calls setsid() and execs `argv` 2 ms later. */
 export function startShell(
   ms: number,
   s: FdSpec & { pid?: number; argv: string[]; cwd?: string },
@@ -361,7 +360,6 @@ export function startShell(
   const spec = { ...s, pid, ppid: user, conn, sid: pid, filename: "/bin/bash", uid: NOBODY };
   return [
     fork(ms, { parent: user, child: pid, conn, uid: NOBODY }),
-    setsid(ms + 1, { pid, conn }),
     exec(ms + 2, { ...spec, startMs: ms }),
   ];
 }

@@ -33,12 +33,3 @@ export function readCwd(pid: number): string | undefined {
     return undefined;
   }
 }
-
-/** A live process's title (argv as sshd rewrote it with setproctitle), "" once it is gone. */
-export function readTitle(pid: number): string {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ").trim();
-  } catch {
-    return "";
-  }
-}

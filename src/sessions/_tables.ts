@@ -1,6 +1,6 @@
 /** The assembler's records of processes and connections. */
 import type { TcpInfo } from "../events/types.ts";
-import type { IoRecord, OpenRecord } from "../tracer/records.ts";
+import type { IoRecord } from "../tracer/records.ts";
 import type { Command } from "./command.ts";
 import type { Session } from "./session.ts";
 
@@ -19,8 +19,6 @@ export interface Proc {
   execd?: boolean;
   session?: Session;
   commands: Command[];
-  /** A session child of sshd that has not exec'd (yet): internal-sftp when it never does. */
-  sessionChild?: { ms: number; timer: ReturnType<typeof setTimeout>; opens: OpenRecord[] };
 }
 
 /** A connection: the listener's child and everything below it. */

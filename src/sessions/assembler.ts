@@ -14,7 +14,6 @@ import {
   type OpenRecord,
   RecordFlag,
   RecordType,
-  type SetsidRecord,
   type TraceRecord,
 } from "../tracer/records.ts";
 import type { BootClock } from "./clock.ts";
@@ -22,7 +21,7 @@ import { Command, commandFields, decodeWaitStatus } from "./command.ts";
 import { isOpenSshDaemon, isTransferCommand, isTransferProgram } from "./openssh.ts";
 import { makeSessionId, Session } from "./session.ts";
 import { tcpInfoFromSock, tcpInfoOf } from "./tcp_info.ts";
-import { cwdOf, pipeInodes, readCwd, readTitle } from "./_proc_fs.ts";
+import { cwdOf, pipeInodes, readCwd } from "./_proc_fs.ts";
 import { readSourceKey } from "./output_ranges.ts";
 import { transferEvent } from "./transfer.ts";
 import { userName } from "./users.ts";
@@ -35,11 +34,9 @@ const decoder = new TextDecoder("utf-8", { fatal: false });
 const PENDING_IO_MAX = 512;
 /** SSHTRACE_CHUNK_MAX of sshtrace.h: the most data bytes one rec_io carries. */
 const SSHTRACE_CHUNK_MAX = 16384;
-/** How long a new session leader may keep sshd's image before it counts as internal-sftp. */
-const INTERNAL_SFTP_WAIT_MS = 30;
+/** Output kept for one terminal_update at most before it is published anyway. */
+const OUTPUT_COALESCE_MAX = 64 * 1024;
 const ENDED_KEEP_MS = 10_000;
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
 
 /** What the assembler asks of the kernel side: hooking OpenSSH binaries, tracking, quieting. */
 export interface BinaryHooks {
@@ -67,7 +64,9 @@ export interface AssemblerOptions {
 
 /** Session assembly from records. */
 export class SessionAssembler {
-  #emit: (event: SshlogEvent) => void;
+  #publish: (event: SshlogEvent) => void;
+  /** Sessions with output read but not yet published, by session_id. */
+  #unsent = new Map<string, Session>();
   #hooks: BinaryHooks;
   #opts: Required<AssemblerOptions>;
   #procs = new Map<number, Proc>();
@@ -78,9 +77,30 @@ export class SessionAssembler {
   readonly sessions: LiveSessions = new LiveSessions();
 
   constructor(emit: (event: SshlogEvent) => void, hooks: BinaryHooks, options: AssemblerOptions) {
-    this.#emit = emit;
+    this.#publish = emit;
     this.#hooks = hooks;
     this.#opts = { outputWaitMs: 2000, closeDelayMs: 2000, ...options };
+  }
+
+  /**
+   * Publishes the output kept since the last terminal_update of every session. The daemon calls it
+   * after each batch of records: consecutive reads of one batch make one event.
+   */
+  flushOutput(): void {
+    for (const session of [...this.#unsent.values()]) this.#emitOutput(session);
+  }
+
+  #emitOutput(session: Session): void {
+    this.#unsent.delete(session.init.id);
+    const event = session.takeOutput();
+    if (event) this.#publish(event);
+  }
+
+  /** Publishes an event; a session's kept output goes first, so that order is kept. */
+  #emit(event: SshlogEvent): void {
+    const pending = event.session_id === undefined ? undefined : this.#unsent.get(event.session_id);
+    if (pending) this.#emitOutput(pending);
+    this.#publish(event);
   }
 
   /** Handles one record from the tracer. */
@@ -96,8 +116,6 @@ export class SessionAssembler {
         return this.#io(r);
       case RecordType.OPEN:
         return this.#open(r);
-      case RecordType.SETSID:
-        return this.#setsid(r);
     }
   }
 
@@ -201,10 +219,6 @@ export class SessionAssembler {
       };
       this.#procs.set(r.tgid, proc);
     }
-    if (proc.sessionChild) {
-      clearTimeout(proc.sessionChild.timer);
-      delete proc.sessionChild;
-    }
     const argv = r.argv.map((a) => decoder.decode(a));
     const parent = this.#procs.get(proc.ppid);
     proc.execd = true;
@@ -290,7 +304,6 @@ export class SessionAssembler {
   #exit(r: ExitRecord): void {
     if (r.flags & RecordFlag.LISTENER) return this.#listenerExit(r.tgid);
     const proc = this.#procs.get(r.tgid);
-    if (proc?.sessionChild) this.#startInternalSftp(proc, { ended: true });
     this.#procs.delete(r.tgid);
     const ms = this.#opts.clock.toEpochMs(r.ktime);
     if (proc?.session) {
@@ -351,6 +364,7 @@ export class SessionAssembler {
       (r.kind === FdKind.PTMX ? s.init.ttyId === r.ttyIndex : s.init.pipes.includes(r.ino))
     );
     if (!session) {
+      if (this.#internalSftp(r)) return; // a transfer: its bytes are protocol, not a screen
       if (conn.pendingIo.length < PENDING_IO_MAX) conn.pendingIo.push(r);
       return;
     }
@@ -360,8 +374,9 @@ export class SessionAssembler {
       // A chunk's share of the call: all of it, even when a fault left `data` empty.
       const advance = Math.min(r.total - r.offset, SSHTRACE_CHUNK_MAX);
       const call = { startKtime: r.startKtime, total: r.total, first: r.offset === 0 };
-      const event = session.output(r.data, ms, { key, advance, call });
-      if (event) this.#emit(event);
+      const unsent = session.output(r.data, ms, { key, advance, call });
+      if (unsent >= OUTPUT_COALESCE_MAX) this.#emitOutput(session);
+      else if (unsent) this.#unsent.set(session.init.id, session);
       if (session.open.some((c) => c.exitedAt !== 0)) this.#flushFinishing(session);
     } else if (r.dir === IoDir.INPUT) {
       const event = session.input(r.data, ms, (r.flags & RecordFlag.ECHO_OFF) !== 0);
@@ -370,62 +385,31 @@ export class SessionAssembler {
   }
 
   /**
-   * sshd made a session leader. A shell or command execs right after; a process still running
-   * sshd's own image afterwards serves `internal-sftp`, and starts its session here.
+   * A process that still runs sshd's image and moves session data as a session leader of its own
+   * is an `internal-sftp` server: sshd forked it for the channel and called setsid(), and it
+   * never execs. (The sshd that serves the connection is no session leader; the ptm is the
+   * connection's own.) Its session starts at its first read or write.
    */
-  #setsid(r: SetsidRecord): void {
+  #internalSftp(r: IoRecord): Session | undefined {
     const proc = this.#procs.get(r.tgid);
-    if (!proc || proc.session || !proc.daemon || !this.#procs.get(proc.ppid)?.daemon) return;
-    const ms = this.#opts.clock.toEpochMs(r.ktime);
-    const timer = setTimeout(
-      () => this.#startInternalSftp(proc, { tries: 0 }),
-      INTERNAL_SFTP_WAIT_MS,
-    );
-    proc.sessionChild = { ms, timer, opens: [] };
-  }
-
-  /**
-   * Starts the session of a session leader that kept sshd's image once it is known to serve
-   * internal-sftp: its title says `user@internal-sftp`, or it ended having opened regular files
-   * (`ended`, when the title can no longer be read). A pty session's child, which opens only its
-   * terminal and then execs the shell, never qualifies.
-   */
-  #startInternalSftp(proc: Proc, options: { tries?: number; ended?: boolean } = {}): void {
-    // tries: a timer's check, which re-arms itself; none: a check at an open(), which does not.
-    const child = proc.sessionChild;
-    if (!child || proc.session || !proc.daemon) return;
-    const isSftp = options.ended
-      ? child.opens.some((r) => r.ret >= 0 && (r.iMode & S_IFMT) === S_IFREG)
-      : /@internal-sftp\b/.test(readTitle(proc.tgid));
-    if (!isSftp) {
-      const tries = options.tries ?? 0;
-      if (options.ended || tries >= 20) {
-        clearTimeout(child.timer);
-        delete proc.sessionChild;
-      } else if (options.tries !== undefined) {
-        child.timer = setTimeout(() => this.#startInternalSftp(proc, { tries: tries + 1 }), 50);
-      }
-      return;
+    if (!proc || proc.session || !proc.daemon || r.sid !== r.tgid || r.tgid === r.connTgid) {
+      return undefined;
     }
-    clearTimeout(child.timer);
-    delete proc.sessionChild;
+    if (!this.#procs.get(proc.ppid)?.daemon) return undefined;
     proc.transfer = true;
-    this.#startSession(proc, {
+    const ms = this.#opts.clock.toEpochMs(r.ktime);
+    const pipes = pipeInodes(proc.tgid);
+    if (!pipes.includes(r.ino)) pipes.push(r.ino);
+    return this.#startSession(proc, {
       ttyIndex: -1,
-      pipes: pipeInodes(proc.tgid),
-      startMs: child.ms,
-      startSec: Math.floor(child.ms / 1000),
+      pipes,
+      startMs: ms,
+      startSec: Math.floor(ms / 1000),
     }, false);
-    for (const r of child.opens) this.#open(r);
   }
 
   #open(r: OpenRecord): void {
     const proc = this.#procs.get(r.tgid);
-    if (proc?.sessionChild) {
-      proc.sessionChild.opens.push(r); // replayed if it turns out to be internal-sftp
-      this.#startInternalSftp(proc);
-      return;
-    }
     if (!proc?.session || r.ret < 0) return;
     if (!proc.transfer && !(proc.daemon && proc.session.init.transfer)) return;
     const ms = this.#opts.clock.toEpochMs(r.ktime);

@@ -9,14 +9,12 @@ import {
   io,
   login92,
   NOBODY,
-  open,
   out,
   pick,
   PID,
   Recorder,
   runCommand,
   SESSION_ID,
-  setsid,
   SSHD_DEV,
   SSHD_INO,
   startShell,
@@ -26,8 +24,8 @@ const { listener, conn, preauth, user, shell } = PID;
 
 Deno.test("SessionAssembler.handle() starts no session for a PAM helper the monitor runs", async () => {
   const rec = new Recorder();
-  const [connFork, connSetsid, connExec, preauthFork, ...rest] = login92(1000);
-  rec.feed(connFork!, connSetsid!, connExec!, preauthFork!);
+  const [connFork, connExec, preauthFork, ...rest] = login92(1000);
+  rec.feed(connFork!, connExec!, preauthFork!);
   // pam_unix checks the password through unix_chkpwd; pam_motd runs the update-motd.d scripts.
   // Both are children of the monitor, in the monitor's session (sid = ptm_pid).
   rec.feed(
@@ -214,77 +212,4 @@ Deno.test("SessionAssembler.handle() reports the listener and ignores records of
   rec.feed(out(20, "stray"), exit(30, { pid: preauth, ppid: conn, conn }));
   assert.deepEqual(rec.events, []);
   await rec.settle();
-});
-
-Deno.test("SessionAssembler.handle() starts no internal-sftp session for a pty child that opens /dev/tty and execs", async () => {
-  for (const pause of [0, 60]) {
-    const rec = new Recorder();
-    rec.feed(...login92(1000));
-    // The session child of a pty login: setsid(), open its terminal, then (maybe after the
-    // internal-sftp check ran and found no such title) exec the shell.
-    const tty = { path: "/dev/tty", cwd: "/", write: true, iMode: 0o020666 };
-    rec.feed(
-      fork(2010, { parent: user, child: shell, conn, uid: NOBODY }),
-      setsid(2011, { pid: shell, conn }),
-      open(2012, { pid: shell, conn, ...tty }),
-    );
-    await new Promise((resolve) => setTimeout(resolve, pause));
-    assert.deepEqual(rec.events, [], `pause ${pause}`);
-    const [, , shellExec] = startShell(2010, { argv: ["-bash"], tty: 0 });
-    rec.feed(shellExec!, out(2100, "$ "));
-    rec.feed(
-      exit(3000, { pid: shell, ppid: user, conn, tty: 0 }),
-      exit(3001, { pid: user, ppid: conn, conn }),
-    );
-    await rec.waitFor("connection_close");
-    await rec.settle();
-    assert.deepEqual(rec.types(), [
-      "connection_established",
-      "command_start",
-      "terminal_update",
-      "command_finish",
-      "connection_close",
-    ], `pause ${pause}`);
-    assert.deepEqual(pick(rec.events[0]!, ["session_id", "tty_id"]), {
-      "session_id": SESSION_ID,
-      "tty_id": 0,
-    });
-    assert.ok(!rec.hookCalls.some((c) => c.startsWith("quiet")), `pause ${pause}`);
-  }
-});
-
-Deno.test("SessionAssembler.handle() reports an internal-sftp session that ended before its title was read", async () => {
-  const rec = new Recorder();
-  rec.feed(...login92(1000));
-  // internal-sftp never execs: sshd's session child serves it in its own image.
-  const file = { cwd: "/home/nobody", write: true, iMode: 0o100644 };
-  rec.feed(
-    fork(2010, { parent: user, child: shell, conn, uid: NOBODY }),
-    setsid(2011, { pid: shell, conn }),
-    open(2012, { pid: shell, conn, path: "/dev/null", cwd: "/", write: true, iMode: 0o020666 }),
-    open(2013, { pid: shell, conn, path: "up.txt", ...file }),
-    exit(2014, { pid: shell, ppid: user, conn }),
-  );
-  await rec.waitFor("connection_close");
-  await rec.settle();
-  assert.deepEqual(rec.types(), ["connection_established", "file_upload", "connection_close"]);
-  assert.deepEqual(pick(rec.events[1]!, ["target_path", "file_mode", "tty_id"]), {
-    "target_path": "/home/nobody/up.txt",
-    "file_mode": "644",
-    "tty_id": -1,
-  });
-});
-
-Deno.test("SessionAssembler.handle() starts no session for a session child that ends having opened only its terminal", async () => {
-  const rec = new Recorder();
-  rec.feed(...login92(1000));
-  rec.feed(
-    fork(2010, { parent: user, child: shell, conn, uid: NOBODY }),
-    setsid(2011, { pid: shell, conn }),
-    open(2012, { pid: shell, conn, path: "/dev/pts/0", cwd: "/", write: true, iMode: 0o020620 }),
-    exit(2013, { pid: shell, ppid: user, conn, status: 1 << 8 }),
-  );
-  await rec.settle();
-  assert.deepEqual(rec.events, []);
-  assert.deepEqual(rec.assembler.sessions.list(), []);
 });

@@ -16,7 +16,6 @@ import {
   Recorder,
   runCommand,
   sessionFields,
-  setsid,
   SSHD_DEV,
   SSHD_INO,
   startShell,
@@ -251,11 +250,10 @@ Deno.test("SessionAssembler.handle() reports a session without a pty on its pipe
 Deno.test("SessionAssembler.handle() serves a root login from the monitor itself (no user child)", async () => {
   const rec = new Recorder();
   // OpenSSH 9.2 skips the unprivileged user child for root: the monitor forks the session.
-  const [connFork, connSetsid, connExec, preauthFork, preauthExit] = login92(1000);
-  rec.feed(connFork!, connSetsid!, connExec!, preauthFork!, preauthExit!);
+  const [connFork, connExec, preauthFork, preauthExit] = login92(1000);
+  rec.feed(connFork!, connExec!, preauthFork!, preauthExit!);
   rec.feed(
     fork(2010, { parent: conn, child: shell, conn }),
-    setsid(2011, { pid: shell, conn }),
     exec(2012, {
       pid: shell,
       ppid: conn,
@@ -295,8 +293,8 @@ Deno.test("SessionAssembler.handle() delivers output that arrived before the ses
   const rec = new Recorder();
   rec.feed(...login92(1000));
   // The session child prints "Last login" and the motd on the pty before it execs the shell.
-  const [shellFork, shellSetsid, shellExec] = startShell(2010, { argv: ["-bash"], tty: 0 });
-  rec.feed(shellFork!, shellSetsid!, out(2011, "Last login: Wed May  1 15:00:00 2024\r\n"));
+  const [shellFork, shellExec] = startShell(2010, { argv: ["-bash"], tty: 0 });
+  rec.feed(shellFork!, out(2011, "Last login: Wed May  1 15:00:00 2024\r\n"));
   assert.deepEqual(rec.events, []);
   rec.feed(shellExec!, out(2100, "$ "));
   rec.feed(

@@ -1,9 +1,10 @@
 /** Converts the kernel's boot-clock nanoseconds (bpf_ktime_get_boot_ns) to epoch milliseconds. */
+import { bootTimeNs } from "../../ffi/libc.ts";
 
-/** Epoch ms of boot, measured once from /proc/uptime (CLOCK_BOOTTIME, 10 ms resolution). */
+/** Epoch ms of boot: the wall clock (sub-millisecond) minus CLOCK_BOOTTIME, read together. */
 export function bootEpochMs(): number {
-  const uptime = Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]);
-  return Date.now() - uptime * 1000;
+  const wall = performance.timeOrigin + performance.now();
+  return wall - Number(bootTimeNs()) / 1e6;
 }
 
 /** Boot epoch in whole seconds from /proc/stat: identical for every reader during one boot. */

@@ -45,6 +45,8 @@ export class Session {
   /** Read positions of the session's output streams. */
   readonly streams = new OutputStreams();
   readonly outputDecoder = new TextDecoder("utf-8", { fatal: false });
+  /** Output read but not yet published: consecutive reads become one terminal_update. */
+  #unsent: { chunks: Uint8Array[]; bytes: number; ms: number } = { chunks: [], bytes: 0, ms: 0 };
   readonly inputDecoder = new TextDecoder("utf-8", { fatal: false });
 
   constructor(init: SessionInit) {
@@ -108,16 +110,37 @@ export class Session {
 
   /**
    * Credits output read from source `read.key` to its commands (`read.advance` bytes moved,
-   * `data` holds them, or fewer after a fault); returns the terminal_update to publish, if any.
+   * `data` holds them, or fewer after a fault) and keeps the bytes for the next terminal_update;
+   * returns how many bytes wait for it.
    */
   output(
     data: Uint8Array,
     ms: number,
     read: { key: string; advance: number; call: ReadCall },
-  ): TerminalUpdateEvent | undefined {
+  ): number {
     this.lastActivityMs = ms;
     this.streams.read(read.key, { data, advance: read.advance, call: read.call }, this.open);
-    if (!data.length || this.init.transfer) return undefined; // transfers: protocol, no screen
+    if (!data.length || this.init.transfer) return this.#unsent.bytes; // transfers: no screen
+    if (!this.#unsent.chunks.length) this.#unsent.ms = ms;
+    this.#unsent.chunks.push(data);
+    this.#unsent.bytes += data.length;
+    return this.#unsent.bytes;
+  }
+
+  /** One terminal_update with the output kept since the last one, or undefined. */
+  takeOutput(): TerminalUpdateEvent | undefined {
+    const { chunks, bytes, ms } = this.#unsent;
+    if (!chunks.length) return undefined;
+    this.#unsent = { chunks: [], bytes: 0, ms: 0 };
+    let data = chunks[0]!;
+    if (chunks.length > 1) {
+      data = new Uint8Array(bytes);
+      let at = 0;
+      for (const c of chunks) {
+        data.set(c, at);
+        at += c.length;
+      }
+    }
     const text = this.outputDecoder.decode(data, { stream: true });
     return withRawBytes(
       { ...this.fields("terminal_update", ms), terminal_data: text, data_len: data.length },

@@ -95,6 +95,8 @@ export interface IoFields extends HeaderFields {
   data: Uint8Array;
   /** When the call began (default 0). */
   startKtime?: bigint;
+  /** Session id of the caller (default 0). */
+  sid?: number;
 }
 
 /**
@@ -272,7 +274,9 @@ export function ioBytes(f: IoFields): Uint8Array {
     .put("total", "u32", f.total ?? f.data.length)
     .put("offset", "u32", f.offset ?? 0)
     .put("len", "u32", f.len ?? f.data.length)
-    .put("start_ktime", "u64", f.startKtime ?? 0n);
+    .put("start_ktime", "u64", f.startKtime ?? 0n)
+    .put("sid", "u32", f.sid ?? 0)
+    .put("pad", "u32", 0xaaaaaaaa); // no decoder may read it
   return bytes;
 }
 
@@ -290,21 +294,6 @@ export function openBytes(f: OpenFields): Uint8Array {
     .put("path_len", "u32", f.pathLen ?? f.path.length)
     .put("i_mode", "u32", f.iMode)
     .put("cwd_len", "u32", cwd.length);
-  return bytes;
-}
-
-/** Fields of struct rec_setsid. */
-export interface SetsidFields extends HeaderFields {
-  tgid: number;
-  connTgid: number;
-}
-
-/** A rec_setsid record. */
-export function setsidBytes(f: SetsidFields): Uint8Array {
-  const { bytes, view } = record(RecordType.SETSID, RECORD_SIZES.rec_setsid, new Uint8Array(), f);
-  new StructWriter(view, "rec_setsid")
-    .put("tgid", "u32", f.tgid)
-    .put("conn_tgid", "u32", f.connTgid);
   return bytes;
 }
 
@@ -346,11 +335,15 @@ export function sampleExec(overrides: Partial<ExecFields> = {}): ExecFields {
   };
 }
 
-/** sshd's read of `data` from the pty master of pts 3, `overrides` applied. */
+/**
+ * The user sshd's read of `data` from the pty master of pts 3, `overrides` applied. It is in the
+ * connection's session (sid: the ptm's pid), as every sshd process of a connection but the ptm.
+ */
 export function sampleIo(data: Uint8Array, overrides: Partial<IoFields> = {}): IoFields {
   return {
     tgid: 4000012,
     connTgid: 4000010,
+    sid: 4000010,
     fd: 9,
     kind: FdKind.PTMX,
     dir: IoDir.OUTPUT,

@@ -4,7 +4,7 @@
  */
 
 /** Record type numbers: enum rec_type. */
-export const RecordType = { FORK: 1, EXEC: 2, EXIT: 3, IO: 4, OPEN: 5, SETSID: 6 } as const;
+export const RecordType = { FORK: 1, EXEC: 2, EXIT: 3, IO: 4, OPEN: 5 } as const;
 
 /** Header flag bits: enum rec_flag. */
 export const RecordFlag = {
@@ -41,9 +41,8 @@ export const RECORD_SIZES = {
   "sock_ident": 40,
   "rec_exec": 192,
   "rec_exit": 120,
-  "rec_io": 64,
+  "rec_io": 72,
   "rec_open": 48,
-  "rec_setsid": 24,
 } as const;
 
 /** Field offsets per struct, as the C compiler lays them out (checked against BTF). */
@@ -101,6 +100,8 @@ export const RECORD_OFFSETS: Record<string, Record<string, number>> = {
     offset: 48,
     len: 52,
     start_ktime: 56,
+    sid: 64,
+    pad: 68,
   },
   "rec_open": {
     h: 0,
@@ -113,7 +114,6 @@ export const RECORD_OFFSETS: Record<string, Record<string, number>> = {
     i_mode: 40,
     cwd_len: 44,
   },
-  "rec_setsid": { h: 0, tgid: 16, conn_tgid: 20 },
 };
 
 /** struct rec_header. */
@@ -213,6 +213,8 @@ export interface IoRecord extends RecordHeader {
   data: Uint8Array;
   /** When the read or write began (ktime: when it returned). */
   startKtime: bigint;
+  /** Session id of the process that made the call. */
+  sid: number;
 }
 
 /** struct rec_open with its path. */
@@ -230,21 +232,13 @@ export interface OpenRecord extends RecordHeader {
   cwdParts: Uint8Array[];
 }
 
-/** struct rec_setsid. */
-export interface SetsidRecord extends RecordHeader {
-  type: 6;
-  tgid: number;
-  connTgid: number;
-}
-
 /** Any decoded record. */
 export type TraceRecord =
   | ForkRecord
   | ExecRecord
   | ExitRecord
   | IoRecord
-  | OpenRecord
-  | SetsidRecord;
+  | OpenRecord;
 
 /** Raised for a record that does not match its layout. */
 export class RecordError extends RangeError {}
@@ -336,6 +330,7 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord {
         offset: v.getUint32(48, true),
         data: bytes.subarray(RECORD_SIZES.rec_io, RECORD_SIZES.rec_io + len),
         startKtime: v.getBigUint64(56, true),
+        sid: v.getUint32(64, true),
       };
     }
     case RecordType.OPEN: {
@@ -357,9 +352,6 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord {
         cwdParts: splitArgv(bytes.subarray(at + len, at + len + cwdLen)),
       };
     }
-    case RecordType.SETSID:
-      need(bytes, RECORD_SIZES.rec_setsid, "rec_setsid");
-      return { ...h, type: 6, tgid: v.getUint32(16, true), connTgid: v.getUint32(20, true) };
     default:
       throw new RecordError(`Cannot decode record: unknown type ${h.type}`);
   }

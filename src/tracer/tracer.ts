@@ -30,12 +30,13 @@ import { decodeRecord, GAP_REASONS, type TraceRecord } from "./records.ts";
 const log = getLogger(["sshlog", "tracer"]);
 
 /** Programs on rare scheduler tracepoints, attached at start. */
-const TRACEPOINT_PROGRAMS = ["handle_fork", "handle_exec", "handle_exit", "handle_setsid"] as const;
+const TRACEPOINT_PROGRAMS = ["handle_fork", "handle_exec", "handle_exit"] as const;
 
-/** uprobe programs per libc function called through an OpenSSH binary's PLT. */
-const STUB_PROGRAMS: Record<string, { enter: string; exit: string }> = {
+/** uprobe programs per libc function called through an OpenSSH binary's PLT (write needs no
+ * return probe: see handle_write_enter). */
+const STUB_PROGRAMS: Record<string, { enter: string; exit?: string }> = {
   read: { enter: "handle_read_enter", exit: "handle_read_return" },
-  write: { enter: "handle_write_enter", exit: "handle_write_return" },
+  write: { enter: "handle_write_enter" },
   open: { enter: "handle_open_enter", exit: "handle_open_return" },
 };
 
@@ -48,6 +49,8 @@ export interface TracerOptions {
   ringBytes?: number;
   /** Records delivered per synchronous batch before yielding (default 4096). */
   batch?: number;
+  /** Called after each batch of records, before waiting for more. */
+  onBatchEnd?: () => void;
 }
 
 /** Totals of data the kernel side lost, per reason. */
@@ -121,9 +124,11 @@ export class Tracer {
         links.push(
           attachUprobe(findProgram(this.#obj, progs.enter), { retprobe: false, path, offset }),
         );
-        links.push(
-          attachUprobe(findProgram(this.#obj, progs.exit), { retprobe: true, path, offset }),
-        );
+        if (progs.exit) {
+          links.push(
+            attachUprobe(findProgram(this.#obj, progs.exit), { retprobe: true, path, offset }),
+          );
+        }
       }
     } catch (error) {
       for (const l of links) destroyLink(l);
@@ -220,6 +225,7 @@ export class Tracer {
       for (;;) {
         inBatch = 0;
         const n = this.#ring.consume();
+        options.onBatchEnd?.();
         if (n >= 0 && inBatch < batch) break;
         await new Promise((resolve) => setTimeout(resolve, 1)); // let the event loop breathe
         if (this.#closed) break;
