@@ -21,7 +21,7 @@ export async function startRules(
   const load = () => loadConfig(options.configDir, { pluginDir: options.pluginDir });
   const first = await load();
   if (!first.ok) {
-    for (const e of first.errors) Deno.stderr.writeSync(new TextEncoder().encode(`${e.message}\n`));
+    for (const e of first.errors) Deno.stderr.writeSync(new TextEncoder().encode(`${e.toString()}\n`));
     Deno.stderr.writeSync(
       new TextEncoder().encode(`Invalid configuration in "${options.configDir}": not starting\n`),
     );
@@ -34,7 +34,7 @@ export async function startRules(
     async reload() {
       const next = await load();
       if (!next.ok) {
-        for (const e of next.errors) log.error("{problem}", { problem: e.message });
+        for (const e of next.errors) log.error("{problem}", { problem: e.toString() });
         log.error("Configuration reload rejected: keeping the running rules");
         return;
       }
