@@ -21,7 +21,9 @@ export async function startRules(
   const load = () => loadConfig(options.configDir, { pluginDir: options.pluginDir });
   const first = await load();
   if (!first.ok) {
-    for (const e of first.errors) Deno.stderr.writeSync(new TextEncoder().encode(`${e.toString()}\n`));
+    for (const e of first.errors) {
+      Deno.stderr.writeSync(new TextEncoder().encode(`${e.toString()}\n`));
+    }
     Deno.stderr.writeSync(
       new TextEncoder().encode(`Invalid configuration in "${options.configDir}": not starting\n`),
     );

@@ -114,7 +114,7 @@ export class IpcConnection {
   }
 
   #stallMs(): number {
-    return this.#limits.maxStallMs ?? 3000;
+    return this.#limits.maxStallMs ?? 1000;
   }
 
   #drop(): void {

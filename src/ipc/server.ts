@@ -30,7 +30,7 @@ export interface IpcServerOptions {
   maxQueuedBytes?: number;
   /** Outgoing messages a client may have queued before it is dropped; default 10,000. */
   maxQueuedMessages?: number;
-  /** How long a client over those limits may go without reading before it is dropped; 3 s. */
+  /** How long a client over those limits may go without reading before it is dropped; 1 s. */
   maxStallMs?: number;
   /** Socket file mode; default 0o660. */
   mode?: number;
@@ -129,7 +129,7 @@ export class IpcServer {
     const connection = new IpcConnection(conn, {
       maxQueuedBytes: this.#options.maxQueuedBytes ?? 4 * 1024 * 1024,
       maxQueuedMessages: this.#options.maxQueuedMessages ?? 10_000,
-      maxStallMs: this.#options.maxStallMs ?? 3000,
+      maxStallMs: this.#options.maxStallMs ?? 1000,
     });
     const maxLineBytes = this.#options.maxLineBytes ?? MAX_REQUEST_LINE_BYTES;
     const reader = new LineReader(conn, maxLineBytes);

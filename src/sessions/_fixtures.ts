@@ -192,9 +192,8 @@ export function open(
 }
 
 /**
- * A rec_io of process `pid`: on the pty master of pts `tty`, or on the pipe `pipe`. Its session
- * id is the connection's (`conn`) unless `sid` says otherwise: sshd's processes stay in the
- * session the ptm leads; only the session children sshd forks lead their own.
+ * A rec_io of `pid` on the pty master of pts `tty` or on `pipe`. `sid` defaults to `conn`: sshd's
+ * processes stay in the session the ptm leads; only the session children sshd forks lead theirs.
  */
 export function io(
   ms: number,
@@ -294,9 +293,10 @@ export class Recorder {
     });
   }
 
-  /** Hands records to the assembler, in order. */
+  /** Hands records to the assembler as one ring-buffer batch, flushing output as the daemon. */
   feed(...records: TraceRecord[]): void {
     for (const r of records) this.assembler.handle(r);
+    this.assembler.flushOutput();
   }
 
   /** The event types so far. */

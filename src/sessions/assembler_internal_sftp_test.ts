@@ -164,24 +164,12 @@ Deno.test("SessionAssembler.handle() starts no internal-sftp session for a pty c
   // The session child of a pty login opens its terminal and reads the motd, then execs the
   // shell; it reads no pipe and no pty master. Its parent prints what it wrote to the pts.
   const [shellFork, shellExec] = startShell(2010, { argv: ["-bash"], tty: 0 });
+  const opened = (path: string, write: boolean, iMode: number) =>
+    open(2011, { pid: shell, conn, path, cwd: "/", write, iMode });
   rec.feed(
     shellFork!,
-    open(2011, {
-      pid: shell,
-      conn,
-      path: "/dev/tty",
-      cwd: "/",
-      write: true,
-      iMode: S_IFCHR | 0o666,
-    }),
-    open(2011, {
-      pid: shell,
-      conn,
-      path: "/etc/motd",
-      cwd: "/",
-      write: false,
-      iMode: S_IFREG | 0o644,
-    }),
+    opened("/dev/tty", true, S_IFCHR | 0o666),
+    opened("/etc/motd", false, S_IFREG | 0o644),
     out(2011, "Welcome\r\n"),
   );
   assert.deepEqual(rec.events, []);
@@ -227,11 +215,11 @@ Deno.test("SessionAssembler.handle() never starts an internal-sftp session from 
       preauthExit!,
       fork(2010, { parent: conn, child: shell, conn }),
     );
+    const ptm = { pid: conn, conn, sid: conn, dir: "output" } as const; // it leads its session
     rec.feed(
-      io(2011, { pid: conn, conn, dir: "output", data: "pipe\n", pipe: 7002n }),
-      io(2012, { pid: conn, conn, dir: "output", data: "tty\r\n", tty: 2 }),
+      io(2011, { ...ptm, data: "pipe\n", pipe: 7002n }),
+      io(2012, { ...ptm, data: "tty\r\n", tty: 2 }),
     );
-    assert.equal(io(0, { pid: conn, conn, dir: "output", data: "" }).sid, conn, "a leader");
     assert.deepEqual(rec.events, [], `nested ${nested}`);
     assert.deepEqual(rec.assembler.sessions.list(), [], `nested ${nested}`);
     rec.feed(

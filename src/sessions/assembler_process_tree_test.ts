@@ -103,9 +103,10 @@ Deno.test("SessionAssembler.handle() keeps two sessions of one connection apart 
     `command_start ${shell}`,
     `connection_established ${second}`,
     `command_start ${second}`,
-    `terminal_update ${shell} one\r\n`,
+    // One batch: a session's output waits for its own next event or the batch's end.
     `terminal_update ${second} two\r\n`,
     `terminal_input ${second} x`,
+    `terminal_update ${shell} one\r\n`,
     `command_finish ${shell}`,
     `connection_close ${shell}`,
     `terminal_update ${second} still here\r\n`,

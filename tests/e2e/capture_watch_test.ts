@@ -125,6 +125,8 @@ Deno.test({
       const tr = events.filter(isType("command_finish")).find((event) => event.argv[0] === "tr");
       assert.equal(tr?.stdout_size, FLOOD_BYTES);
 
+      // It keeps not reading for longer than the daemon tolerates (1 s with a backlog).
+      await new Promise((resolve) => setTimeout(resolve, 2000));
       assert.ok(await readsToEnd(stalled, 15_000), "the stalled watcher was disconnected");
       assert.ok(daemon.alive, daemon.describe());
       const listed = await daemon.cli(["sessions", "--json"]);
