@@ -285,16 +285,32 @@ static long flip_sum_step(__u64 i, void *ctx)
  * port's flip buffers (before flush_to_ldisc), or in the master's n_tty read buffer. Output
  * processing (ONLCR) happens before, so these are the bytes sshd will read.
  */
+/* One step of waiting for a running flush_to_ldisc: stops once buf->lock is free. */
+static long flush_wait_step(__u64 i, void *ctx)
+{
+	struct tty_bufhead *buf = *(struct tty_bufhead **)ctx;
+
+	return BPF_CORE_READ(buf, lock.owner.counter) == 0;
+}
+
 static __always_inline __u32 pty_pending(struct tty_struct *slave)
 {
 	struct tty_struct *master = BPF_CORE_READ(slave, link);
+	struct tty_bufhead *bufhead;
 	struct n_tty_data *ldata;
 	struct flip_sum f = {};
 	__u64 head, tail;
 
 	if (!master)
 		return 0;
-	f.buf = BPF_CORE_READ(master, port, buf.head);
+	/*
+	 * flush_to_ldisc() moves bytes from the flip buffers into n_tty under buf->lock: it advances
+	 * read_head first and the flip buffer's `read` after. Counted in that window, the same bytes
+	 * would be counted twice; so wait (a few microseconds at most, bounded) for the lock.
+	 */
+	bufhead = &BPF_CORE_READ(master, port)->buf;
+	bpf_loop(4096, flush_wait_step, &bufhead, 0);
+	f.buf = BPF_CORE_READ(bufhead, head);
 	bpf_loop(16, flip_sum_step, &f, 0);
 	ldata = BPF_CORE_READ(master, disc_data);
 	if (!ldata)
@@ -330,18 +346,28 @@ static __always_inline __u64 read_snapshot(__u16 kind, void *obj)
 	}
 }
 
-/* Sets FDF_READ_INFLIGHT when sshd is inside a read of this fd's source that already took bytes.
- * `obj` is the pipe (pipe_inode_info) or the pty master (tty_struct). */
+/*
+ * Accounts for a read sshd is inside of on this fd's source (`obj`: the pipe_inode_info, or the
+ * pty master's tty_struct). Its bytes have left the buffer but its record is still to come. For
+ * a pty, n_tty's read_tail counts exactly what it took so far: that is added to `pending`. A pipe
+ * has no such counter: FDF_READ_INFLIGHT says the read took bytes (its position moved), and the
+ * daemon counts the whole read, whose copy happened under the pipe's lock before this moment.
+ */
 static __always_inline void mark_inflight(struct fd_ident *fd, void *obj)
 {
-	__u64 key, *at_entry;
+	__u64 key, *at_entry, now;
 
 	fd->flags &= ~FDF_READ_INFLIGHT;
 	if (fd->kind != FD_PIPE && fd->kind != FD_PTS)
 		return;
 	key = source_key(fd->kind, fd->ino, fd->tty_index);
 	at_entry = bpf_map_lookup_elem(&reads_inflight, &key);
-	if (at_entry && *at_entry != read_snapshot(fd->kind, obj))
+	if (!at_entry)
+		return;
+	now = read_snapshot(fd->kind, obj);
+	if (fd->kind == FD_PTS)
+		fd->pending += now - *at_entry;
+	else if (now != *at_entry)
 		fd->flags |= FDF_READ_INFLIGHT;
 }
 

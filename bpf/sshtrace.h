@@ -45,7 +45,7 @@ enum fd_kind {
 
 /* fd_ident flags. */
 enum fd_flag {
-	FDF_READ_INFLIGHT = 1, /* sshd was inside a read() of this source that had taken bytes */
+	FDF_READ_INFLIGHT = 1, /* sshd was inside a read() of this pipe that had taken bytes */
 };
 
 /* Directions of rec_io, seen from sshd. */
@@ -92,7 +92,8 @@ struct fd_ident {
 	__u32 rdev;    /* kernel dev_t: major << 20 | minor */
 	__u16 kind;    /* enum fd_kind, or FD_OTHER */
 	__u16 flags;   /* FDF_* */
-	__u32 pending; /* unread bytes: pipe buffers, or the pty master's flip and read buffers */
+	__u32 pending; /* unread bytes: pipe buffers, or the pty master's flip and read buffers
+			* plus what a read in flight already took (see mark_inflight) */
 	__s32 tty_index; /* pts number for FD_PTS, else -1 */
 };
 
