@@ -32,6 +32,7 @@
 #define AF_INET6 10
 #define ECHO_FLAG 0000010
 #define PTMX_RDEV ((5U << 20) | 2U) /* kernel dev_t of /dev/ptmx */
+#define TIOCSWINSZ 0x5414
 
 /*
  * Masks a length that is already known to be in range, so the verifier sees the bound too. The
@@ -60,6 +61,7 @@ const struct rec_exec *btf_rec_exec __attribute__((unused));
 const struct rec_exit *btf_rec_exit __attribute__((unused));
 const struct rec_io *btf_rec_io __attribute__((unused));
 const struct rec_open *btf_rec_open __attribute__((unused));
+const struct rec_winsize *btf_rec_winsize __attribute__((unused));
 const struct gap_count *btf_gap_count __attribute__((unused));
 
 /* Tracked process: which connection it belongs to. */
@@ -1038,5 +1040,37 @@ int BPF_KRETPROBE(handle_open_return, long ret)
 	r->cwd_len = cwd_len;
 	fill_header(&r->h, REC_OPEN, 0, sizeof(*r) + n + cwd_len);
 	emit(r, sizeof(*r) + n + cwd_len, 0);
+	return 0;
+}
+
+/* ioctl(2) in sshd: TIOCSWINSZ on a session's pty master gives the terminal's size. Entry only:
+ * the size is in the caller's struct winsize, and sshd's ioctls are rare. */
+SEC("uprobe")
+int BPF_KPROBE(handle_ioctl_enter, int fd, unsigned long request, void *arg)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct proc_info *pi;
+	struct rec_winsize r = {};
+	__u16 ws[2] = {};
+	__u16 echo_off;
+	__u64 ino;
+
+	if (request != TIOCSWINSZ)
+		return 0;
+	pi = traced_proc(id >> 32);
+	if (!pi)
+		return 0;
+	if (classify_fd(bpf_get_current_task_btf(), fd, &ino, &r.tty_index, &echo_off) != FD_PTMX)
+		return 0;
+	if (bpf_probe_read_user(ws, sizeof(ws), arg)) {
+		count_gap(GAP_READ_FAULT, 0);
+		return 0;
+	}
+	fill_header(&r.h, REC_WINSIZE, 0, sizeof(r));
+	r.tgid = id >> 32;
+	r.conn_tgid = pi->conn_tgid;
+	r.rows = ws[0];
+	r.columns = ws[1];
+	emit(&r, sizeof(r), 0);
 	return 0;
 }

@@ -24,6 +24,7 @@ enum rec_type {
 	REC_EXIT = 3,  /* a tracked process or listener ended (rec_exit) */
 	REC_IO = 4,    /* sshd read or wrote session data (rec_io) */
 	REC_OPEN = 5,  /* scp, sftp-server or internal-sftp opened a file (rec_open) */
+	REC_WINSIZE = 6, /* sshd set a session terminal's size (rec_winsize) */
 };
 
 /* Header flags. */
@@ -175,6 +176,17 @@ struct rec_open {
 	__u32 cwd_len;
 };
 
+/* REC_WINSIZE — decoded by decodeRecord(). sshd's ioctl(TIOCSWINSZ) on the pty master, at
+ * allocation and on each window-change request of the client. */
+struct rec_winsize {
+	struct rec_header h;
+	__u32 tgid;
+	__u32 conn_tgid;
+	__s32 tty_index;
+	__u16 rows;
+	__u16 columns;
+};
+
 /* Gap counter value, per CPU and reason. */
 struct gap_count {
 	__u64 events;
@@ -192,6 +204,7 @@ _Static_assert(sizeof(struct rec_io) == 72, "rec_io size");
 _Static_assert(sizeof(struct rec_open) == 48, "rec_open size");
 _Static_assert(sizeof(struct rec_open) + SSHTRACE_PATH_MAX + SSHTRACE_CWD_MAX - SSHTRACE_NAME_MAX < 8192,
 	       "open cwd components start below the verifier mask of write_cwd");
+_Static_assert(sizeof(struct rec_winsize) == 32, "rec_winsize size");
 _Static_assert(sizeof(struct gap_count) == 16, "gap_count size");
 _Static_assert(sizeof(struct rec_exec) + SSHTRACE_PATH_MAX + SSHTRACE_CWD_MAX - SSHTRACE_NAME_MAX < 8192,
 	       "cwd components start below the verifier mask of write_cwd");

@@ -45,6 +45,8 @@ function details(event: SshlogEvent, fields: Fields): string {
       return `terminal update (${text(fields, "data_len")} bytes)`;
     case "terminal_input":
       return `terminal input (${text(fields, "data_len")} bytes)`;
+    case "terminal_resize":
+      return `terminal resized to ${text(fields, "columns")}x${text(fields, "rows")}`;
     case "session_attach":
       return `attached by ${text(fields, "admin_user")} (${text(fields, "mode")})`;
     case "session_detach":

@@ -51,6 +51,8 @@ function describe(event: SshlogEvent): string {
     case "terminal_input":
       return `terminal input (${escapeValue(event.data_len)} bytes) ` +
         escapeValue(event.terminal_data);
+    case "terminal_resize":
+      return `terminal resized to ${escapeValue(event.columns)}x${escapeValue(event.rows)}`;
     case "file_upload":
       return `uploaded file ${escapeValue(event.target_path)}`;
     case "file_download":

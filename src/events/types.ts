@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   "command_finish",
   "terminal_update",
   "terminal_input",
+  "terminal_resize",
   "file_upload",
   "file_download",
   "session_attach",
@@ -131,6 +132,13 @@ export interface TerminalInputEvent extends SessionFields {
   "data_len": number;
 }
 
+/** The session's terminal got a size: at allocation, and each time the client's window changed. */
+export interface TerminalResizeEvent extends SessionFields {
+  "event_type": "terminal_resize";
+  columns: number;
+  rows: number;
+}
+
 /** scp or sftp wrote (upload) or read (download) a file for the user. */
 export interface FileTransferEvent extends SessionFields {
   "event_type": "file_upload" | "file_download";
@@ -166,6 +174,7 @@ export type SshlogEvent =
   | CommandFinishEvent
   | TerminalUpdateEvent
   | TerminalInputEvent
+  | TerminalResizeEvent
   | FileTransferEvent
   | SessionAttachEvent
   | CaptureGapEvent;

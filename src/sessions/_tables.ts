@@ -27,6 +27,8 @@ export interface Conn {
   sessions: Session[];
   tcp?: TcpInfo;
   pendingIo: IoRecord[];
+  /** Pty sizes set before their session started, by pts number. */
+  sizes?: Map<number, { columns: number; rows: number }>;
   /** Unknown user names already reported as failed logins. */
   reportedUnknown?: Set<string>;
 }

@@ -8,17 +8,17 @@ import {
   type ExecRecord,
   type ExitRecord,
   FdKind,
-  type ForkRecord,
   IoDir,
   type IoRecord,
   type OpenRecord,
   RecordFlag,
   RecordType,
   type TraceRecord,
+  type WinsizeRecord,
 } from "../tracer/records.ts";
 import type { BootClock } from "./clock.ts";
 import { Command, commandFields, decodeWaitStatus } from "./command.ts";
-import { isOpenSshDaemon, isTransferCommand, isTransferProgram } from "./openssh.ts";
+import { isTransferCommand } from "./openssh.ts";
 import { makeSessionId, Session } from "./session.ts";
 import { tcpInfoFromSock, tcpInfoOf } from "./tcp_info.ts";
 import { cwdOf, pipeInodes, readCwd } from "./_proc_fs.ts";
@@ -28,15 +28,14 @@ import { userName } from "./users.ts";
 import { authFailedEvent } from "./auth_failed.ts";
 import type { FailedLogin } from "./btmp.ts";
 import { LiveSessions } from "./live_sessions.ts";
-import { type Conn, newConn, type Proc } from "./_tables.ts";
+import { newConn, type Proc } from "./_tables.ts";
+import { ProcessTable, type ScannedProcess } from "./process_table.ts";
+import { OutputBatcher } from "./output_batcher.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
 const PENDING_IO_MAX = 512;
 /** SSHTRACE_CHUNK_MAX of sshtrace.h: the most data bytes one rec_io carries. */
 const SSHTRACE_CHUNK_MAX = 16384;
-/** Output kept for one terminal_update at most before it is published anyway. */
-const OUTPUT_COALESCE_MAX = 64 * 1024;
-const ENDED_KEEP_MS = 10_000;
 
 /** What the assembler asks of the kernel side: hooking OpenSSH binaries, tracking, quieting. */
 export interface BinaryHooks {
@@ -64,50 +63,34 @@ export interface AssemblerOptions {
 
 /** Session assembly from records. */
 export class SessionAssembler {
-  #publish: (event: SshlogEvent) => void;
-  /** Sessions with output read but not yet published, by session_id. */
-  #unsent = new Map<string, Session>();
+  #out: OutputBatcher;
   #hooks: BinaryHooks;
   #opts: Required<AssemblerOptions>;
-  #procs = new Map<number, Proc>();
-  #conns = new Map<number, Conn>();
-  /** Ended connections, kept a while for failed logins that btmp reports after the end. */
-  #ended = new Map<number, Conn & { endedAt: number }>();
+  #table = new ProcessTable();
   /** The live sessions, as `sshlog sessions`, watch and attach look them up. */
   readonly sessions: LiveSessions = new LiveSessions();
 
   constructor(emit: (event: SshlogEvent) => void, hooks: BinaryHooks, options: AssemblerOptions) {
-    this.#publish = emit;
+    this.#out = new OutputBatcher(emit);
     this.#hooks = hooks;
     this.#opts = { outputWaitMs: 2000, closeDelayMs: 2000, ...options };
   }
 
-  /**
-   * Publishes the output kept since the last terminal_update of every session. The daemon calls it
-   * after each batch of records: consecutive reads of one batch make one event.
-   */
+  /** Publishes the output kept since each session's last terminal_update (after each batch). */
   flushOutput(): void {
-    for (const session of [...this.#unsent.values()]) this.#emitOutput(session);
-  }
-
-  #emitOutput(session: Session): void {
-    this.#unsent.delete(session.init.id);
-    const event = session.takeOutput();
-    if (event) this.#publish(event);
+    this.#out.flushAll();
   }
 
   /** Publishes an event; a session's kept output goes first, so that order is kept. */
   #emit(event: SshlogEvent): void {
-    const pending = event.session_id === undefined ? undefined : this.#unsent.get(event.session_id);
-    if (pending) this.#emitOutput(pending);
-    this.#publish(event);
+    this.#out.publish(event);
   }
 
   /** Handles one record from the tracer. */
   handle(r: TraceRecord): void {
     switch (r.type) {
       case RecordType.FORK:
-        return this.#fork(r);
+        return this.#table.fork(r);
       case RecordType.EXEC:
         return this.#exec(r);
       case RecordType.EXIT:
@@ -116,24 +99,14 @@ export class SessionAssembler {
         return this.#io(r);
       case RecordType.OPEN:
         return this.#open(r);
+      case RecordType.WINSIZE:
+        return this.#winsize(r);
     }
   }
 
   /** Registers a process found by the /proc scan (existing connections). */
-  adoptProcess(
-    p: { tgid: number; ppid: number; conn: number; uid: number; exe: string; argv: string[] },
-  ): void {
-    if (!this.#conns.has(p.conn)) {
-      this.#conns.set(p.conn, newConn(p.conn));
-    }
-    const parent = this.#procs.get(p.ppid);
-    this.#procs.set(p.tgid, {
-      ...p,
-      daemon: isOpenSshDaemon(p.exe) || p.tgid === p.conn,
-      transfer: isTransferProgram(p.exe, p.argv),
-      commands: [],
-      ...(parent?.session ? { session: parent.session } : {}),
-    });
+  adoptProcess(p: ScannedProcess): void {
+    this.#table.adopt(p);
   }
 
   /** Starts a session for an existing root process found by the /proc scan. */
@@ -141,7 +114,7 @@ export class SessionAssembler {
     rootPid: number,
     io: { ttyIndex: number; pipes: bigint[]; startMs: number; startSec: number },
   ): void {
-    const proc = this.#procs.get(rootPid);
+    const proc = this.#table.procs.get(rootPid);
     if (!proc) return;
     const startMs = io.startMs;
     const session = this.#startSession(proc, io, true);
@@ -162,38 +135,15 @@ export class SessionAssembler {
    * pid) gives the full TCP endpoints; an unknown user is reported once per connection.
    */
   authFailed(login: FailedLogin): void {
-    const proc = this.#procs.get(login.pid);
+    const proc = this.#table.procs.get(login.pid);
     const connId = proc?.conn ?? login.pid;
-    const conn = this.#conns.get(connId) ?? this.#ended.get(connId);
+    const conn = this.#table.connOrEnded(connId);
     const event = authFailedEvent(login, conn, this.#opts.hostname);
     if (conn && event.user_id === -1) {
       if (conn.reportedUnknown?.has(login.username)) return;
       (conn.reportedUnknown ??= new Set()).add(login.username);
     }
     this.#emit(event);
-  }
-
-  #fork(r: ForkRecord): void {
-    if (r.flags & RecordFlag.NEW_CONN) {
-      const conn = newConn(r.childTgid);
-      const tcp = tcpInfoOf(r.childTgid); // the accepted socket, while the child still has it
-      if (tcp) conn.tcp = tcp;
-      this.#conns.set(r.childTgid, conn);
-    }
-    const parent = this.#procs.get(r.parentTgid);
-    const proc: Proc = {
-      tgid: r.childTgid,
-      ppid: r.parentTgid,
-      conn: r.connTgid,
-      uid: r.uid,
-      exe: parent?.exe ?? "",
-      argv: parent?.argv ?? [],
-      daemon: parent ? parent.daemon : (r.flags & RecordFlag.NEW_CONN) !== 0,
-      transfer: parent?.transfer ?? false,
-      commands: [],
-    };
-    if (parent?.session) proc.session = parent.session;
-    this.#procs.set(r.childTgid, proc);
   }
 
   #exec(r: ExecRecord): void {
@@ -204,32 +154,9 @@ export class SessionAssembler {
       this.#hooks.onOpenSshImage(r.tgid, exe, key);
       return;
     }
-    let proc = this.#procs.get(r.tgid);
-    if (!proc) {
-      proc = {
-        tgid: r.tgid,
-        ppid: r.ppid,
-        conn: r.connTgid,
-        uid: r.uid,
-        exe,
-        argv: [],
-        daemon: false,
-        transfer: false,
-        commands: [],
-      };
-      this.#procs.set(r.tgid, proc);
-    }
-    const argv = r.argv.map((a) => decoder.decode(a));
-    const parent = this.#procs.get(proc.ppid);
-    proc.execd = true;
-    proc.exe = exe;
-    proc.argv = argv;
-    proc.uid = r.uid;
-    proc.transfer = isTransferProgram(exe, argv);
-    const wasDaemon = proc.daemon;
-    proc.daemon = isOpenSshDaemon(exe);
+    const { proc, parent, wasDaemon } = this.#table.exec(r, exe, argvOf(r));
     if (proc.daemon) {
-      const conn = this.#conns.get(proc.conn);
+      const conn = this.#table.conns.get(proc.conn);
       const tcp = tcpInfoFromSock(r.sock);
       if (conn && tcp && proc.tgid === conn.tgid) conn.tcp = tcp;
       this.#hooks.onOpenSshImage(r.tgid, exe, key);
@@ -271,8 +198,8 @@ export class SessionAssembler {
     existing: boolean,
   ): Session {
     const { ttyIndex, pipes, startMs: ms } = io;
-    const conn = this.#conns.get(proc.conn) ?? newConn(proc.conn);
-    this.#conns.set(conn.tgid, conn);
+    const conn = this.#table.conns.get(proc.conn) ?? newConn(proc.conn);
+    this.#table.conns.set(conn.tgid, conn);
     const tcp = conn.tcp ?? tcpInfoOf(conn.tgid) ?? tcpInfoOf(proc.ppid);
     if (tcp) conn.tcp = tcp;
     const session = new Session({
@@ -295,6 +222,11 @@ export class SessionAssembler {
     this.sessions.add(session);
     if (session.init.transfer) this.#hooks.quietPipes(pipes, true);
     this.#emit(session.fields("connection_established", ms));
+    const size = conn.sizes?.get(ttyIndex);
+    if (size) {
+      conn.sizes?.delete(ttyIndex);
+      this.#resize(session, size, ms);
+    }
     const pending = conn.pendingIo;
     conn.pendingIo = [];
     for (const io of pending) this.#io(io);
@@ -303,8 +235,8 @@ export class SessionAssembler {
 
   #exit(r: ExitRecord): void {
     if (r.flags & RecordFlag.LISTENER) return this.#listenerExit(r.tgid);
-    const proc = this.#procs.get(r.tgid);
-    this.#procs.delete(r.tgid);
+    const proc = this.#table.procs.get(r.tgid);
+    this.#table.procs.delete(r.tgid);
     const ms = this.#opts.clock.toEpochMs(r.ktime);
     if (proc?.session) {
       const session = proc.session;
@@ -326,38 +258,22 @@ export class SessionAssembler {
     // The sshd that did a session's I/O, or the whole connection, ended: its sessions are over.
     // Their processes get SIGHUP only now (the exit tracepoint runs before sshd's files close):
     // wait a little for their command_finish so that connection_close comes last.
-    for (const session of this.#conns.get(proc?.conn ?? r.connTgid)?.sessions ?? []) {
+    for (const session of this.#table.conns.get(proc?.conn ?? r.connTgid)?.sessions ?? []) {
       if (session.init.ptsPid === r.tgid || session.init.ptmPid === r.tgid) {
         if (!session.hasRunning()) this.#close(session, ms);
         else this.#closeWhenDrained(session, ms);
       }
     }
-    const ended = this.#conns.get(r.tgid);
-    if (ended) {
-      this.#conns.delete(r.tgid);
-      const now = Date.now();
-      this.#ended.set(r.tgid, { ...ended, endedAt: now });
-      for (const [k, c] of this.#ended) if (now - c.endedAt > ENDED_KEEP_MS) this.#ended.delete(k);
-    }
+    this.#table.endConn(r.tgid);
   }
 
-  /**
-   * A listener that daemonizes (sshd started without -D) forks its successor and exits. That
-   * child never execs, unlike a connection (9.x rexecs `sshd -R`, 10.x execs sshd-session): it
-   * is the listener now.
-   */
+  /** A listener ended: a daemonizing sshd's child is the listener now (see ProcessTable). */
   #listenerExit(tgid: number): void {
-    for (const conn of [...this.#conns.values()]) {
-      const p = this.#procs.get(conn.tgid);
-      if (!p || p.ppid !== tgid || p.execd || conn.sessions.length) continue;
-      this.#conns.delete(conn.tgid);
-      this.#procs.delete(conn.tgid);
-      this.#hooks.promoteListener(conn.tgid);
-    }
+    for (const pid of this.#table.takeDaemonizedChildren(tgid)) this.#hooks.promoteListener(pid);
   }
 
   #io(r: IoRecord): void {
-    const conn = this.#conns.get(r.connTgid);
+    const conn = this.#table.conns.get(r.connTgid);
     if (!conn) return;
     const session = conn.sessions.find((s) =>
       !s.closed &&
@@ -375,8 +291,7 @@ export class SessionAssembler {
       const advance = Math.min(r.total - r.offset, SSHTRACE_CHUNK_MAX);
       const call = { startKtime: r.startKtime, total: r.total, first: r.offset === 0 };
       const unsent = session.output(r.data, ms, { key, advance, call });
-      if (unsent >= OUTPUT_COALESCE_MAX) this.#emitOutput(session);
-      else if (unsent) this.#unsent.set(session.init.id, session);
+      this.#out.kept(session, unsent);
       if (session.open.some((c) => c.exitedAt !== 0)) this.#flushFinishing(session);
     } else if (r.dir === IoDir.INPUT) {
       const event = session.input(r.data, ms, (r.flags & RecordFlag.ECHO_OFF) !== 0);
@@ -391,11 +306,11 @@ export class SessionAssembler {
    * connection's own.) Its session starts at its first read or write.
    */
   #internalSftp(r: IoRecord): Session | undefined {
-    const proc = this.#procs.get(r.tgid);
+    const proc = this.#table.procs.get(r.tgid);
     if (!proc || proc.session || !proc.daemon || r.sid !== r.tgid || r.tgid === r.connTgid) {
       return undefined;
     }
-    if (!this.#procs.get(proc.ppid)?.daemon) return undefined;
+    if (!this.#table.procs.get(proc.ppid)?.daemon) return undefined;
     proc.transfer = true;
     const ms = this.#opts.clock.toEpochMs(r.ktime);
     const pipes = pipeInodes(proc.tgid);
@@ -408,8 +323,22 @@ export class SessionAssembler {
     }, false);
   }
 
+  /** sshd sized a pty: at allocation (before the session's shell runs) and on window changes. */
+  #winsize(r: WinsizeRecord): void {
+    const conn = this.#table.conns.get(r.connTgid);
+    const size = { columns: r.columns, rows: r.rows };
+    const session = conn?.sessions.find((s) => !s.closed && s.init.ttyId === r.ttyIndex);
+    if (session) this.#resize(session, size, this.#opts.clock.toEpochMs(r.ktime));
+    else if (conn) (conn.sizes ??= new Map()).set(r.ttyIndex, size);
+  }
+
+  #resize(session: Session, size: { columns: number; rows: number }, ms: number): void {
+    const event = session.resize(size, ms);
+    if (event) this.#emit(event);
+  }
+
   #open(r: OpenRecord): void {
-    const proc = this.#procs.get(r.tgid);
+    const proc = this.#table.procs.get(r.tgid);
     if (!proc?.session || r.ret < 0) return;
     if (!proc.transfer && !(proc.daemon && proc.session.init.transfer)) return;
     const ms = this.#opts.clock.toEpochMs(r.ktime);
@@ -455,11 +384,15 @@ export class SessionAssembler {
     session.endMs = ms;
     this.sessions.remove(session);
     if (session.init.transfer) this.#hooks.quietPipes(session.init.pipes, false);
-    const conn = this.#conns.get(session.init.ptmPid);
+    const conn = this.#table.conns.get(session.init.ptmPid);
     if (conn) conn.sessions = conn.sessions.filter((s) => !s.closed);
     this.#emit({
       ...session.fields("connection_close", ms),
       duration_ms: Math.max(0, ms - session.init.startMs),
     });
   }
+}
+
+function argvOf(r: ExecRecord): string[] {
+  return r.argv.map((a) => decoder.decode(a));
 }

@@ -6,6 +6,7 @@ import type {
   SessionSnapshot,
   TcpInfo,
   TerminalInputEvent,
+  TerminalResizeEvent,
   TerminalUpdateEvent,
 } from "../events/types.ts";
 import type { Command } from "./command.ts";
@@ -38,6 +39,8 @@ export class Session {
   lastActivityMs: number;
   lastCommand = "";
   closed = false;
+  /** The terminal's size, once sshd set it (pty sessions). */
+  size?: { columns: number; rows: number };
   /** Commands not reported as finished yet (running, or waiting for their last output). */
   open: Command[] = [];
   /** The pending re-check of commands waiting for their last output. */
@@ -180,6 +183,13 @@ export class Session {
       stdout_size: cmd.stdoutSize,
       duration_ms: Math.max(0, cmd.endMs - cmd.fields.command_start_time),
     }));
+  }
+
+  /** The terminal_resize for a new size, or undefined when it did not change. */
+  resize(size: { columns: number; rows: number }, ms: number): TerminalResizeEvent | undefined {
+    if (this.size?.columns === size.columns && this.size.rows === size.rows) return undefined;
+    this.size = size;
+    return { ...this.fields("terminal_resize", ms), ...size };
   }
 
   /** The row `sshlog sessions` shows. */

@@ -4,7 +4,7 @@
  */
 
 /** Record type numbers: enum rec_type. */
-export const RecordType = { FORK: 1, EXEC: 2, EXIT: 3, IO: 4, OPEN: 5 } as const;
+export const RecordType = { FORK: 1, EXEC: 2, EXIT: 3, IO: 4, OPEN: 5, WINSIZE: 6 } as const;
 
 /** Header flag bits: enum rec_flag. */
 export const RecordFlag = {
@@ -43,6 +43,7 @@ export const RECORD_SIZES = {
   "rec_exit": 120,
   "rec_io": 72,
   "rec_open": 48,
+  "rec_winsize": 32,
 } as const;
 
 /** Field offsets per struct, as the C compiler lays them out (checked against BTF). */
@@ -114,6 +115,7 @@ export const RECORD_OFFSETS: Record<string, Record<string, number>> = {
     i_mode: 40,
     cwd_len: 44,
   },
+  "rec_winsize": { h: 0, tgid: 16, conn_tgid: 20, tty_index: 24, rows: 28, columns: 30 },
 };
 
 /** struct rec_header. */
@@ -232,13 +234,24 @@ export interface OpenRecord extends RecordHeader {
   cwdParts: Uint8Array[];
 }
 
+/** struct rec_winsize. */
+export interface WinsizeRecord extends RecordHeader {
+  type: 6;
+  tgid: number;
+  connTgid: number;
+  ttyIndex: number;
+  rows: number;
+  columns: number;
+}
+
 /** Any decoded record. */
 export type TraceRecord =
   | ForkRecord
   | ExecRecord
   | ExitRecord
   | IoRecord
-  | OpenRecord;
+  | OpenRecord
+  | WinsizeRecord;
 
 /** Raised for a record that does not match its layout. */
 export class RecordError extends RangeError {}
@@ -352,6 +365,17 @@ export function decodeRecord(bytes: Uint8Array): TraceRecord {
         cwdParts: splitArgv(bytes.subarray(at + len, at + len + cwdLen)),
       };
     }
+    case RecordType.WINSIZE:
+      need(bytes, RECORD_SIZES.rec_winsize, "rec_winsize");
+      return {
+        ...h,
+        type: 6,
+        tgid: v.getUint32(16, true),
+        connTgid: v.getUint32(20, true),
+        ttyIndex: v.getInt32(24, true),
+        rows: v.getUint16(28, true),
+        columns: v.getUint16(30, true),
+      };
     default:
       throw new RecordError(`Cannot decode record: unknown type ${h.type}`);
   }

@@ -270,9 +270,32 @@ Deno.test("decodeRecord() throws RecordError when the data length exceeds the re
   assertRecordError(io, "Cannot decode rec_io data: 88 bytes, need 16456");
 });
 
+Deno.test("decodeRecord() decodes rec_winsize", () => {
+  const bytes = new Uint8Array(RECORD_SIZES.rec_winsize);
+  const v = new DataView(bytes.buffer);
+  v.setUint16(0, RecordType.WINSIZE, true);
+  v.setUint32(4, bytes.length, true);
+  v.setBigUint64(8, 5n, true);
+  v.setUint32(16, 10, true);
+  v.setUint32(20, 9, true);
+  v.setInt32(24, 3, true);
+  v.setUint16(28, 40, true);
+  v.setUint16(30, 120, true);
+  assert.deepEqual(decodeRecord(bytes), {
+    type: RecordType.WINSIZE,
+    flags: 0,
+    size: bytes.length,
+    ktime: 5n,
+    tgid: 10,
+    connTgid: 9,
+    ttyIndex: 3,
+    rows: 40,
+    columns: 120,
+  });
+});
+
 Deno.test("decodeRecord() throws RecordError for an unknown record type", () => {
-  // 6 was REC_SETSID, which the kernel side no longer emits.
-  for (const type of [0, 6, 7, 0xffff]) {
+  for (const type of [0, 7, 8, 0xffff]) {
     const bytes = forkBytes({ parentTgid: 1, childTgid: 2, connTgid: 2, uid: 0, childStart: 0n });
     new DataView(bytes.buffer).setUint16(0, type, true);
     assertRecordError(bytes, `Cannot decode record: unknown type ${type}`);

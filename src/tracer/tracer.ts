@@ -38,6 +38,7 @@ const STUB_PROGRAMS: Record<string, { enter: string; exit?: string }> = {
   read: { enter: "handle_read_enter", exit: "handle_read_return" },
   write: { enter: "handle_write_enter" },
   open: { enter: "handle_open_enter", exit: "handle_open_return" },
+  ioctl: { enter: "handle_ioctl_enter" },
 };
 
 /** procs map flag: the daemon itself and its children. */

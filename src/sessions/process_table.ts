@@ -1,0 +1,127 @@
+/** The processes of every SSH connection, as fork and exec records and the /proc scan tell. */
+import type { ExecRecord, ForkRecord } from "../tracer/records.ts";
+import { RecordFlag } from "../tracer/records.ts";
+import { type Conn, newConn, type Proc } from "./_tables.ts";
+import { isOpenSshDaemon, isTransferProgram } from "./openssh.ts";
+import { tcpInfoOf } from "./tcp_info.ts";
+
+/** How long an ended connection stays known, for failed logins btmp reports after its end. */
+const ENDED_KEEP_MS = 10_000;
+
+/** A process as the /proc scan found it, with its connection. */
+export interface ScannedProcess {
+  tgid: number;
+  ppid: number;
+  conn: number;
+  uid: number;
+  exe: string;
+  argv: string[];
+}
+
+/** Connections and their processes, by tgid. */
+export class ProcessTable {
+  readonly procs = new Map<number, Proc>();
+  readonly conns = new Map<number, Conn>();
+  #ended = new Map<number, Conn & { endedAt: number }>();
+
+  /** Registers a process found by the /proc scan. */
+  adopt(p: ScannedProcess): void {
+    if (!this.conns.has(p.conn)) this.conns.set(p.conn, newConn(p.conn));
+    const parent = this.procs.get(p.ppid);
+    this.procs.set(p.tgid, {
+      ...p,
+      daemon: isOpenSshDaemon(p.exe) || p.tgid === p.conn,
+      transfer: isTransferProgram(p.exe, p.argv),
+      commands: [],
+      ...(parent?.session ? { session: parent.session } : {}),
+    });
+  }
+
+  /** A fork: a new connection when a listener forked, else a child inheriting its parent's. */
+  fork(r: ForkRecord): void {
+    if (r.flags & RecordFlag.NEW_CONN) {
+      const conn = newConn(r.childTgid);
+      const tcp = tcpInfoOf(r.childTgid); // the accepted socket, while the child still has it
+      if (tcp) conn.tcp = tcp;
+      this.conns.set(r.childTgid, conn);
+    }
+    const parent = this.procs.get(r.parentTgid);
+    const proc: Proc = {
+      tgid: r.childTgid,
+      ppid: r.parentTgid,
+      conn: r.connTgid,
+      uid: r.uid,
+      exe: parent?.exe ?? "",
+      argv: parent?.argv ?? [],
+      daemon: parent ? parent.daemon : (r.flags & RecordFlag.NEW_CONN) !== 0,
+      transfer: parent?.transfer ?? false,
+      commands: [],
+    };
+    if (parent?.session) proc.session = parent.session;
+    this.procs.set(r.childTgid, proc);
+  }
+
+  /** An exec: the process takes its new image; returns it, its parent, and whether it ran sshd. */
+  exec(
+    r: ExecRecord,
+    exe: string,
+    argv: string[],
+  ): { proc: Proc; parent?: Proc; wasDaemon: boolean } {
+    let proc = this.procs.get(r.tgid);
+    if (!proc) {
+      proc = {
+        tgid: r.tgid,
+        ppid: r.ppid,
+        conn: r.connTgid,
+        uid: r.uid,
+        exe,
+        argv: [],
+        daemon: false,
+        transfer: false,
+        commands: [],
+      };
+      this.procs.set(r.tgid, proc);
+    }
+    const wasDaemon = proc.daemon;
+    proc.execd = true;
+    proc.exe = exe;
+    proc.argv = argv;
+    proc.uid = r.uid;
+    proc.transfer = isTransferProgram(exe, argv);
+    proc.daemon = isOpenSshDaemon(exe);
+    const parent = this.procs.get(proc.ppid);
+    return parent ? { proc, parent, wasDaemon } : { proc, wasDaemon };
+  }
+
+  /** Forgets a connection whose first process ended (kept a while for late failed logins). */
+  endConn(tgid: number): void {
+    const ended = this.conns.get(tgid);
+    if (!ended) return;
+    this.conns.delete(tgid);
+    const now = Date.now();
+    this.#ended.set(tgid, { ...ended, endedAt: now });
+    for (const [k, c] of this.#ended) if (now - c.endedAt > ENDED_KEEP_MS) this.#ended.delete(k);
+  }
+
+  /** A live connection, or one that ended a short while ago. */
+  connOrEnded(tgid: number): Conn | undefined {
+    return this.conns.get(tgid) ?? this.#ended.get(tgid);
+  }
+
+  /**
+   * A listener that daemonizes (sshd started without -D) forks its successor and exits. That
+   * child never execs, unlike a connection (9.x rexecs `sshd -R`, 10.x execs sshd-session): it
+   * is the listener now. Removes such children of `tgid` and returns their pids.
+   */
+  takeDaemonizedChildren(tgid: number): number[] {
+    const out: number[] = [];
+    for (const conn of [...this.conns.values()]) {
+      const p = this.procs.get(conn.tgid);
+      if (!p || p.ppid !== tgid || p.execd || conn.sessions.length) continue;
+      this.conns.delete(conn.tgid);
+      this.procs.delete(conn.tgid);
+      out.push(conn.tgid);
+    }
+    return out;
+  }
+}
