@@ -212,7 +212,7 @@ async function main(): Promise<number> {
   if (latencies.some((ms) => ms < 0)) {
     out(
       "NOTE: negative latencies mean event timestamps ahead of the wall clock: the daemon's " +
-        "boot-to-epoch offset comes from /proc/uptime (10 ms resolution).",
+        "boot-to-epoch offset and the watch client's clock differ by about a millisecond.",
     );
   }
   warn();

@@ -89,8 +89,10 @@ export class Tracer {
   /** Loads the object at `path` and attaches the scheduler tracepoints. */
   static open(path: string, options: TracerOptions = {}): Tracer {
     setLibbpfLog((level, line) => {
-      if (level === 0) log.warn("libbpf: {line}", { line });
-      else log.debug("libbpf: {line}", { line });
+      // A process that ended before its binary was hooked is a normal race, not a warning.
+      if (level === 0 && !/No such file or directory/.test(line)) {
+        log.warn("libbpf: {line}", { line });
+      } else log.debug("libbpf: {line}", { line });
     });
     const obj = openObject(path);
     try {
