@@ -1,5 +1,5 @@
 /**
- * libc bindings: errno, epoll, pidfd and the few calls libbpf does not cover.
+ * libc bindings: errno, epoll, the boot clock and the few calls libbpf does not cover.
  * @module
  */
 
@@ -7,10 +7,7 @@ const LIBC = Deno.dlopen("libc.so.6", {
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
-  getpid: { parameters: [], result: "i32" },
   vsnprintf: { parameters: ["buffer", "usize", "pointer", "pointer"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  syscall: { parameters: ["i64", "i64", "i64", "i64"], result: "i64" },
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
 });
 
@@ -62,17 +59,6 @@ export function formatVaList(fmt: Deno.PointerValue, args: Deno.PointerValue): s
   const buf = new Uint8Array(4096);
   const n = LIBC.symbols.vsnprintf(buf, BigInt(buf.length), fmt, args);
   return new TextDecoder().decode(buf.subarray(0, Math.max(0, Math.min(n, buf.length - 1))));
-}
-
-/** Closes a file descriptor owned by native code. */
-export function closeFd(fd: number): void {
-  LIBC.symbols.close(fd);
-}
-
-/** Raw syscall with up to three integer arguments; returns the result or -errno. */
-export function rawSyscall(nr: number, a = 0n, b = 0n, c = 0n): number {
-  const r = Number(LIBC.symbols.syscall(BigInt(nr), a, b, c));
-  return r === -1 ? -errno() : r;
 }
 
 /** CLOCK_BOOTTIME in nanoseconds: the clock of bpf_ktime_get_boot_ns(). */

@@ -81,7 +81,7 @@ export class Session {
     };
   }
 
-  /** True while a command other than the session's first one is running. */
+  /** True while one of the session's commands is still running. */
   hasRunning(): boolean {
     return this.open.some((c) => c.exitedAt === 0);
   }

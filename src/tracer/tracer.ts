@@ -155,11 +155,6 @@ export class Tracer {
     mapUpdate(this.#procsFd, u32(tgid), value);
   }
 
-  /** True when the kernel tracks this process. */
-  isTracked(tgid: number): boolean {
-    return mapLookup(this.#procsFd, u32(tgid), new Uint8Array(8));
-  }
-
   /** Removes a process from tracking (it ended while the daemon was not looking). */
   untrackProcess(tgid: number): void {
     mapDelete(this.#procsFd, u32(tgid));
