@@ -29,6 +29,13 @@ export interface Conn {
   pendingIo: IoRecord[];
   /** Pty sizes set before their session started, by pts number. */
   sizes?: Map<number, { columns: number; rows: number }>;
+  /** The connection's pre-authentication child, and whether it exited non-zero. */
+  preauthPid?: number;
+  preauthFailed?: boolean;
+  /** The user whose authorized_keys sshd read; whether a session ever ran; whether btmp told. */
+  keyUser?: string;
+  hadSession?: boolean;
+  reportedFailure?: boolean;
   /** Unknown user names already reported as failed logins. */
   reportedUnknown?: Set<string>;
 }

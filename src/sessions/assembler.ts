@@ -1,7 +1,7 @@
 /**
  * Turns kernel records into sessions and public events. Processes of one connection are known
- * from fork/exec/exit; a session starts when a process forked by sshd execs a program with the
- * session's terminal or pipes (the login shell, a command, sftp-server, scp).
+ * from fork/exec/exit; a session starts when a session leader forked by sshd execs (the login
+ * shell, a command, sftp-server, scp) or, for internal-sftp, moves data without exec'ing.
  */
 import type { SshlogEvent } from "../events/types.ts";
 import {
@@ -28,26 +28,18 @@ import { userName } from "./users.ts";
 import { authFailedEvent } from "./auth_failed.ts";
 import type { FailedLogin } from "./btmp.ts";
 import { LiveSessions } from "./live_sessions.ts";
+import { noteKeyLookup, reportKeyFailure } from "./key_failures.ts";
 import { newConn, type Proc } from "./_tables.ts";
 import { ProcessTable, type ScannedProcess } from "./process_table.ts";
 import { OutputBatcher } from "./output_batcher.ts";
+import type { BinaryHooks } from "./binary_hooks.ts";
+
+export type { BinaryHooks } from "./binary_hooks.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
 const PENDING_IO_MAX = 512;
 /** SSHTRACE_CHUNK_MAX of sshtrace.h: the most data bytes one rec_io carries. */
 const SSHTRACE_CHUNK_MAX = 16384;
-
-/** What the assembler asks of the kernel side: hooking OpenSSH binaries, tracking, quieting. */
-export interface BinaryHooks {
-  /** Called when a process runs an OpenSSH image the tracer may not hook yet. */
-  onOpenSshImage(pid: number, exe: string, key: string): void;
-  /** Called when the kernel reports a new sshd listener. */
-  onListener(pid: number): void;
-  /** Called when a tracked process turns out to be a listener (a daemonizing sshd's child). */
-  promoteListener(pid: number): void;
-  /** Called to stop (or resume) copying the bytes of a transfer session's pipes. */
-  quietPipes(inodes: bigint[], quiet: boolean): void;
-}
 
 /** Options of SessionAssembler. */
 export interface AssemblerOptions {
@@ -116,12 +108,9 @@ export class SessionAssembler {
   ): void {
     const proc = this.#table.procs.get(rootPid);
     if (!proc) return;
-    const startMs = io.startMs;
     const session = this.#startSession(proc, io, true);
-    const cmd = new Command(
-      commandFields(proc, { ms: startMs, cwd: readCwd(proc.tgid) ?? "" }),
-      true,
-    );
+    const fields = commandFields(proc, { ms: io.startMs, cwd: readCwd(proc.tgid) ?? "" });
+    const cmd = new Command(fields, true);
     // Its output so far is unknown: it owns whatever no later command covers.
     for (const key of [`t${io.ttyIndex}`, ...io.pipes.map((p) => `p${p}`)]) {
       cmd.ranges.set(key, { start: 0, end: Infinity, stdout: true });
@@ -139,6 +128,7 @@ export class SessionAssembler {
     const connId = proc?.conn ?? login.pid;
     const conn = this.#table.connOrEnded(connId);
     const event = authFailedEvent(login, conn, this.#opts.hostname);
+    if (conn) conn.reportedFailure = true;
     if (conn && event.user_id === -1) {
       if (conn.reportedUnknown?.has(login.username)) return;
       (conn.reportedUnknown ??= new Set()).add(login.username);
@@ -219,6 +209,7 @@ export class SessionAssembler {
     });
     proc.session = session;
     conn.sessions.push(session);
+    conn.hadSession = true;
     this.sessions.add(session);
     if (session.init.transfer) this.#hooks.quietPipes(pipes, true);
     this.#emit(session.fields("connection_established", ms));
@@ -263,6 +254,11 @@ export class SessionAssembler {
         if (!session.hasRunning()) this.#close(session, ms);
         else this.#closeWhenDrained(session, ms);
       }
+    }
+    const conn = this.#table.conns.get(r.connTgid);
+    if (conn?.preauthPid === r.tgid) conn.preauthFailed = r.exitCode !== 0;
+    if (conn?.tgid === r.tgid) {
+      reportKeyFailure(conn, this.#opts.hostname, ms, (e) => this.#emit(e));
     }
     this.#table.endConn(r.tgid);
   }
@@ -339,6 +335,10 @@ export class SessionAssembler {
 
   #open(r: OpenRecord): void {
     const proc = this.#table.procs.get(r.tgid);
+    if (proc?.daemon && !proc.session) {
+      const conn = this.#table.conns.get(proc.conn);
+      if (conn) noteKeyLookup(conn, r);
+    }
     if (!proc?.session || r.ret < 0) return;
     if (!proc.transfer && !(proc.daemon && proc.session.init.transfer)) return;
     const ms = this.#opts.clock.toEpochMs(r.ktime);

@@ -22,7 +22,7 @@ export interface ScannedProcess {
 export class ProcessTable {
   readonly procs = new Map<number, Proc>();
   readonly conns = new Map<number, Conn>();
-  #ended = new Map<number, Conn & { endedAt: number }>();
+  #ended = new Map<number, { conn: Conn; endedAt: number }>();
 
   /** Registers a process found by the /proc scan. */
   adopt(p: ScannedProcess): void {
@@ -45,6 +45,8 @@ export class ProcessTable {
       if (tcp) conn.tcp = tcp;
       this.conns.set(r.childTgid, conn);
     }
+    const owner = this.conns.get(r.parentTgid);
+    if (owner && owner.preauthPid === undefined) owner.preauthPid = r.childTgid;
     const parent = this.procs.get(r.parentTgid);
     const proc: Proc = {
       tgid: r.childTgid,
@@ -99,13 +101,13 @@ export class ProcessTable {
     if (!ended) return;
     this.conns.delete(tgid);
     const now = Date.now();
-    this.#ended.set(tgid, { ...ended, endedAt: now });
+    this.#ended.set(tgid, { conn: ended, endedAt: now });
     for (const [k, c] of this.#ended) if (now - c.endedAt > ENDED_KEEP_MS) this.#ended.delete(k);
   }
 
   /** A live connection, or one that ended a short while ago. */
   connOrEnded(tgid: number): Conn | undefined {
-    return this.conns.get(tgid) ?? this.#ended.get(tgid);
+    return this.conns.get(tgid) ?? this.#ended.get(tgid)?.conn;
   }
 
   /**

@@ -7,6 +7,8 @@ interface PasswdCache {
   mtimeMs: number;
   byUid: Map<number, string>;
   byName: Map<string, number>;
+  /** [home, name], longest home first. */
+  homes: [string, string][];
 }
 
 const caches = new Map<string, PasswdCache>();
@@ -23,13 +25,16 @@ function load(path: string): PasswdCache | undefined {
   if (cached && cached.mtimeMs === mtimeMs) return cached;
   const byUid = new Map<number, string>();
   const byName = new Map<string, number>();
+  const homes: [string, string][] = [];
   for (const line of Deno.readTextFileSync(path).split("\n")) {
-    const [name, , uid] = line.split(":");
+    const [name, , uid, , , home] = line.split(":");
     if (!name || uid === undefined || !/^\d+$/.test(uid)) continue;
     if (!byUid.has(Number(uid))) byUid.set(Number(uid), name);
     if (!byName.has(name)) byName.set(name, Number(uid));
+    if (home && home !== "/") homes.push([home.replace(/\/+$/, ""), name]);
   }
-  const entry = { mtimeMs, byUid, byName };
+  homes.sort((a, b) => b[0].length - a[0].length);
+  const entry = { mtimeMs, byUid, byName, homes };
   caches.set(path, entry);
   return entry;
 }
@@ -54,4 +59,13 @@ export function userId(name: string, pid?: number): number {
     if (uid !== undefined) return uid;
   }
   return -1;
+}
+
+/** The user whose home directory holds `path`, as seen by process `pid`; undefined if none. */
+export function userOfHomePath(path: string, pid?: number): string | undefined {
+  for (const passwd of passwdPaths(pid)) {
+    const found = load(passwd)?.homes.find(([home]) => path.startsWith(home + "/"));
+    if (found) return found[1];
+  }
+  return undefined;
 }
