@@ -13,6 +13,7 @@ import { PROC_IGNORED, Tracer } from "../tracer/tracer.ts";
 import { VERSION } from "../version.ts";
 import { GapReporter } from "./gaps.ts";
 import { binaryHooks, hookOpenSshOf } from "./hooks.ts";
+import { registerKillOp } from "./kill_op.ts";
 import { setupLogging } from "./logging.ts";
 import { type DaemonOptions, parseDaemonOptions, UsageError } from "./options.ts";
 import { startRules } from "./rules.ts";
@@ -76,6 +77,7 @@ export async function run(args: string[]): Promise<number> {
     sessions: assembler.sessions,
     version: VERSION,
   });
+  registerKillOp(ipc, assembler.sessions);
   try {
     await ipc.start();
   } catch (error) {

@@ -1,0 +1,131 @@
+/**
+ * `sshlog replay`: play an asciicast recording to stdout with its original timing. A recording
+ * whose session is still open (its transcript has no end marker) is followed as it grows until the
+ * session ends, or until no new line came for 5 minutes.
+ */
+
+import { parseArgs } from "node:util";
+import { escapeText } from "../events/mod.ts";
+import {
+  isSafeSessionId,
+  playCast,
+  type PlayOptions,
+  readCastLines,
+  transcriptStillOpen,
+} from "../recorder/mod.ts";
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  printHelp,
+  runtimeFailure,
+  usageFailure,
+  type VerbHelp,
+  writeStderr,
+  writeStdout,
+} from "./_common.ts";
+import { DIR_FLAG_HELP, resolveSessionsDir } from "./recordings.ts";
+
+/** Help of `sshlog replay`. */
+export const HELP: VerbHelp = {
+  name: "replay",
+  summary: "Play a session recording (asciicast v2) on the terminal with its original timing.",
+  usage: "replay FILE.cast|SESSION [--speed X] [--idle-limit SECONDS] [--dir DIR]",
+  flags: [
+    ["--speed X", "play X times faster (default 1)"],
+    ["--idle-limit SECONDS", "shorten every pause to at most SECONDS"],
+    DIR_FLAG_HELP,
+    ["-h, --help", "show this help"],
+  ],
+  examples: [
+    "sshlog replay s-970236-1714580200",
+    "sshlog replay --speed 4 --idle-limit 2 /var/log/sshlog/sessions/s-970236-1714580200.cast",
+    "SSHLOG_SESSIONS_DIR=/srv/rec sshlog replay s-970236-1714580200",
+  ],
+};
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** The .cast path for a FILE or SESSION argument, or undefined when neither exists. */
+export async function findRecording(target: string, dir: string): Promise<string | undefined> {
+  if (target.includes("/") || target.endsWith(".cast")) {
+    return await isFile(target) ? target : undefined;
+  }
+  if (!isSafeSessionId(target)) return undefined;
+  const path = `${dir}/${target}.cast`;
+  return await isFile(path) ? path : undefined;
+}
+
+function positiveNumber(value: string | undefined, flag: string): number | string | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) && number > 0
+    ? number
+    : `Invalid value "${value}" for ${flag}: use a number > 0`;
+}
+
+/** Runs `sshlog replay ARGS…`; returns the exit code. */
+export async function run(args: string[], play: PlayOptions = {}): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        speed: { type: "string" },
+        "idle-limit": { type: "string" },
+        dir: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    return await usageFailure(HELP, error);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return await printHelp(HELP);
+  const [target, extra] = positionals;
+  if (target === undefined) return await usageFailure(HELP, "Missing FILE.cast or SESSION");
+  if (extra !== undefined) return await usageFailure(HELP, `Unexpected argument "${extra}"`);
+  const speed = positiveNumber(values.speed, "--speed");
+  const idleLimit = positiveNumber(values["idle-limit"], "--idle-limit");
+  if (typeof speed === "string") return await usageFailure(HELP, speed);
+  if (typeof idleLimit === "string") return await usageFailure(HELP, idleLimit);
+  const dir = resolveSessionsDir(values.dir);
+  try {
+    const path = await findRecording(target, dir);
+    if (path === undefined) {
+      await writeStderr(
+        `Cannot find recording "${escapeText(target)}": no such file, nor session in "${
+          escapeText(dir)
+        }"\n`,
+      );
+      return EXIT_FAILURE;
+    }
+    const logPath = path.replace(/\.cast$/, ".log");
+    const live = path.endsWith(".cast") && await transcriptStillOpen(logPath);
+    const lines = readCastLines(
+      path,
+      live ? { stillRecording: () => transcriptStillOpen(logPath) } : {},
+    );
+    await playCast(lines, writeStdout, {
+      ...play,
+      ...(speed !== undefined ? { speed } : {}),
+      ...(idleLimit !== undefined ? { idleLimit } : {}),
+    });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) return EXIT_OK;
+    if (error instanceof SyntaxError || error instanceof Deno.errors.PermissionDenied) {
+      await writeStderr(`Cannot replay "${escapeText(target)}": ${escapeText(error.message)}\n`);
+      return EXIT_FAILURE;
+    }
+    return await runtimeFailure(error);
+  }
+}

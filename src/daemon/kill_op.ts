@@ -1,0 +1,58 @@
+/**
+ * The `kill` op of the daemon socket: ends a session the daemon tracks by stopping the sshd
+ * process that serves it (SIGTERM, then SIGKILL if it is still there after KILL_GRACE_MS). The
+ * client is disconnected, the session's processes get SIGHUP and connection_close follows. Only
+ * tracked sessions can be named: the op never takes a pid.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { IpcEnvelope, IpcServer } from "../ipc/mod.ts";
+import { IpcError } from "../ipc/mod.ts";
+import type { LiveSessions } from "../sessions/live_sessions.ts";
+
+const log = getLogger(["sshlog", "daemon"]);
+const KILL_GRACE_MS = 3000;
+
+function parseKill(envelope: IpcEnvelope): { session: string } {
+  const session = (envelope as { session?: unknown }).session;
+  if (typeof session !== "string" || session === "" || session.length > 256) {
+    throw new TypeError(
+      'The "kill" request needs a "session": a session id, TTY number or ptm pid',
+    );
+  }
+  return { session };
+}
+
+function signal(pid: number, sig: Deno.Signal): boolean {
+  try {
+    Deno.kill(pid, sig);
+    return true;
+  } catch {
+    return false; // already gone
+  }
+}
+
+/** Adds the `kill` op to the daemon's socket. */
+export function registerKillOp(server: IpcServer, sessions: LiveSessions): void {
+  server.handle("kill", {
+    parse: parseKill,
+    run: (request, connection) => {
+      const session = sessions.findSession(request.session);
+      if (!session) {
+        throw new IpcError(`No live session matches ${JSON.stringify(request.session)}`, "refused");
+      }
+      const { ptsPid, id, username } = session.init;
+      log.info("Killing session {id} of {user}: SIGTERM to sshd {pid}", {
+        id,
+        user: username,
+        pid: ptsPid,
+      });
+      signal(ptsPid, "SIGTERM");
+      setTimeout(() => {
+        if (!session.closed && signal(ptsPid, "SIGKILL")) {
+          log.warn("sshd {pid} of session {id} ignored SIGTERM: sent SIGKILL", { pid: ptsPid, id });
+        }
+      }, KILL_GRACE_MS);
+      connection.send({ ok: true, session: session.snapshot() });
+    },
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The files of a recording: private (0600 in a 0700 directory), opened for appending, written in
+ * order by one background flush per file so that a caller never waits for the disk unless the
+ * backlog grows past a bound.
+ */
+
+/** Bytes that may wait for the disk before `write` makes its caller wait too. */
+export const MAX_PENDING_BYTES = 1024 * 1024;
+
+/** Creates the directory (and its parents) with mode 0700 and narrows an existing one to 0700. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await Deno.chmod(dir, 0o700);
+}
+
+/** A file opened for appending (created 0600) whose writes are queued and flushed in order. */
+export class AppendFile {
+  readonly path: string;
+  #file: Deno.FsFile;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #flushing: Promise<void> | undefined;
+  #error: unknown;
+  /** The file's size when opened plus every byte handed to `write` since. */
+  size: number;
+
+  private constructor(path: string, file: Deno.FsFile, size: number) {
+    this.path = path;
+    this.#file = file;
+    this.size = size;
+  }
+
+  /**
+   * Opens `path` for appending, creating it with mode 0600 (an existing file is narrowed to 0600).
+   * @param truncateTo cut the file to this length first (drops a line cut by a crash)
+   */
+  static async open(path: string, truncateTo?: number): Promise<AppendFile> {
+    const file = await Deno.open(path, { append: true, create: true, mode: 0o600 });
+    try {
+      await Deno.chmod(path, 0o600);
+      if (truncateTo !== undefined) await file.truncate(truncateTo);
+      const { size } = await file.stat();
+      return new AppendFile(path, file, size);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Queues bytes; resolves at once unless the backlog is past {@linkcode MAX_PENDING_BYTES}, then
+   * once it is written.
+   * @throws {Error} the error of an earlier failed write (the file is then unusable)
+   */
+  write(bytes: Uint8Array): Promise<void> | undefined {
+    if (this.#error !== undefined) throw this.#error;
+    if (bytes.length === 0) return undefined;
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+    this.size += bytes.length;
+    const running = this.#startFlush();
+    return this.#pendingBytes > MAX_PENDING_BYTES ? running : undefined;
+  }
+
+  /** Resolves once everything queued so far is written. */
+  async flush(): Promise<void> {
+    while (this.#flushing || this.#pending.length > 0) await this.#startFlush();
+    if (this.#error !== undefined) throw this.#error;
+  }
+
+  /** Writes what is queued, then closes the file. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.#file.close();
+    }
+  }
+
+  #startFlush(): Promise<void> {
+    return (this.#flushing ??= this.#drain().finally(() => (this.#flushing = undefined)));
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0 && this.#error === undefined) {
+      const chunks = this.#pending;
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks);
+      try {
+        let written = 0;
+        while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
+      } catch (error) {
+        this.#error = new Error(`Cannot write "${this.path}"`, { cause: error });
+      }
+    }
+  }
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
