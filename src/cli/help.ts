@@ -16,6 +16,7 @@ export const COMMAND_SUMMARIES: ReadonlyArray<readonly [string, string]> = [
   ["daemon", "run the monitoring daemon (as root)"],
   ["sessions", "list the live SSH sessions"],
   ["watch", "print events live, one line each"],
+  ["attach", "see a live session's screen and output; type into it if allowed"],
   ["kill", "end a live session (its sshd is stopped)"],
   ["replay", "play a session recording with its original timing"],
   ["recordings", "list and search the session recordings"],

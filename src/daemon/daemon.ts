@@ -13,6 +13,7 @@ import { PROC_IGNORED, Tracer } from "../tracer/tracer.ts";
 import { VERSION } from "../version.ts";
 import { GapReporter } from "./gaps.ts";
 import { binaryHooks, hookOpenSshOf } from "./hooks.ts";
+import { registerAttachOp } from "./attach_op.ts";
 import { registerKillOp } from "./kill_op.ts";
 import { setupLogging } from "./logging.ts";
 import { type DaemonOptions, parseDaemonOptions, UsageError } from "./options.ts";
@@ -78,6 +79,7 @@ export async function run(args: string[]): Promise<number> {
     version: VERSION,
   });
   registerKillOp(ipc, assembler.sessions);
+  registerAttachOp(ipc, { sessions: assembler.sessions, bus, injection: options.sessionInjection });
   try {
     await ipc.start();
   } catch (error) {

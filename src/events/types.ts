@@ -130,6 +130,10 @@ export interface TerminalInputEvent extends SessionFields {
   "event_type": "terminal_input";
   "terminal_data": string;
   "data_len": number;
+  /** Set when an administrator typed it through `sshlog attach`, with who that was. */
+  injected?: boolean;
+  "admin_user"?: string;
+  "admin_uid"?: number;
 }
 
 /** The session's terminal got a size: at allocation, and each time the client's window changed. */

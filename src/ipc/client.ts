@@ -45,6 +45,16 @@ export function describeConnectError(path: string, error: unknown): IpcError {
   });
 }
 
+/** A two-way stream opened by {@linkcode IpcClient.openStream}. */
+export interface IpcStream {
+  /** The daemon's answer to the opening request. */
+  first: OkResponse;
+  /** The next message of the daemon; null when it closed the stream. */
+  next(): Promise<OkResponse | null>;
+  /** Sends one message to the daemon. */
+  send(message: object): Promise<void>;
+}
+
 /** A connection to the daemon: one request at a time, or one event stream. */
 export class IpcClient {
   #path: string;
@@ -115,6 +125,28 @@ export class IpcClient {
     if (options.session !== undefined) request.session = options.session;
     await this.request(request);
     return this.#events();
+  }
+
+  /**
+   * Sends a request that opens a two-way stream (attach): returns the daemon's first answer,
+   * then `next()` gives each later message (null at the end) and `send()` writes one.
+   * @throws {IpcError} when the daemon refuses
+   */
+  async openStream(request: IpcEnvelope): Promise<IpcStream> {
+    const first = await this.request(request);
+    return {
+      first,
+      next: async () => {
+        for (;;) {
+          const message = await this.#read();
+          if (message === null) return null;
+          if (isEventMessage(message)) continue;
+          if (message.ok) return message;
+          throw new IpcError((message as ErrorResponse).error, "refused");
+        }
+      },
+      send: (message: object) => this.#write(encodeMessage(message)),
+    };
   }
 
   /** Closes the connection; a running `watch` iterator ends without error. */

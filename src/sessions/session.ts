@@ -13,6 +13,9 @@ import type { Command } from "./command.ts";
 import { OutputStreams, type ReadCall, writeSourceKey } from "./output_ranges.ts";
 import { FdFlag, type FdIdent } from "../tracer/records.ts";
 
+/** Output kept per live session to rebuild its screen for an attach. */
+export const RECENT_OUTPUT_MAX = 256 * 1024;
+
 /** Everything known about a session when it starts. */
 export interface SessionInit {
   id: string;
@@ -48,6 +51,8 @@ export class Session {
   /** Read positions of the session's output streams. */
   readonly streams = new OutputStreams();
   readonly outputDecoder = new TextDecoder("utf-8", { fatal: false });
+  #recent: Uint8Array[] = [];
+  #recentBytes = 0;
   /** Output read but not yet published: consecutive reads become one terminal_update. */
   #unsent: { chunks: Uint8Array[]; bytes: number; ms: number } = { chunks: [], bytes: 0, ms: 0 };
   readonly inputDecoder = new TextDecoder("utf-8", { fatal: false });
@@ -127,7 +132,28 @@ export class Session {
     if (!this.#unsent.chunks.length) this.#unsent.ms = ms;
     this.#unsent.chunks.push(data);
     this.#unsent.bytes += data.length;
+    this.#keepRecent(data);
     return this.#unsent.bytes;
+  }
+
+  /** Keeps the last RECENT_OUTPUT_MAX bytes of output: what an attach rebuilds the screen from. */
+  #keepRecent(data: Uint8Array): void {
+    this.#recent.push(data);
+    this.#recentBytes += data.length;
+    while (this.#recentBytes - (this.#recent[0]?.length ?? 0) >= RECENT_OUTPUT_MAX) {
+      this.#recentBytes -= this.#recent.shift()!.length;
+    }
+  }
+
+  /** The session's latest output (up to RECENT_OUTPUT_MAX bytes), oldest first. */
+  recentOutput(): Uint8Array {
+    const all = new Uint8Array(this.#recentBytes);
+    let at = 0;
+    for (const chunk of this.#recent) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    return all;
   }
 
   /** One terminal_update with the output kept since the last one, or undefined. */

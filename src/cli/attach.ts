@@ -1,0 +1,141 @@
+/** `sshlog attach`: see a live session's screen and output, and type into it when allowed. */
+
+import { parseArgs } from "node:util";
+import { decodeBase64, encodeBase64 } from "../events/base64.ts";
+import { escapeText } from "../events/mod.ts";
+import type { SessionSnapshot } from "../events/mod.ts";
+import { IpcClient, IpcError, type IpcStream } from "../ipc/mod.ts";
+import {
+  CLIENT_OPTIONS,
+  EXIT_OK,
+  printHelp,
+  resolveSocketPath,
+  runtimeFailure,
+  SOCKET_FLAG_HELP,
+  usageFailure,
+  type VerbHelp,
+  writeStderr,
+} from "./_common.ts";
+
+const CTRL_Q = 0x11;
+
+/** Help of `sshlog attach`. */
+export const HELP: VerbHelp = {
+  name: "attach",
+  summary: "Show a live session's screen and output; type into it when the daemon allows it.",
+  usage: "attach SESSION [--readonly|-r] [--socket PATH]   (Ctrl-Q detaches)",
+  flags: [
+    ["-r, --readonly", "only watch (the default when the daemon has no session injection)"],
+    SOCKET_FLAG_HELP,
+    ["-h, --help", "show this help"],
+  ],
+  examples: ["sshlog attach 3", "sshlog attach -r 20261127T174212Z-29903-29910"],
+};
+
+/** Who attaches: the sudo caller when run through sudo, else the user of this process. */
+function userName(): string {
+  const sudo = Deno.env.get("SUDO_USER");
+  if (sudo) return sudo;
+  const uid = Deno.uid();
+  try {
+    const line = Deno.readTextFileSync("/etc/passwd").split("\n")
+      .find((l) => l.split(":")[2] === String(uid));
+    if (line) return line.split(":")[0]!;
+  } catch { /* no passwd: fall back to the environment */ }
+  return Deno.env.get("USER") ?? String(uid ?? "unknown");
+}
+
+async function open(client: IpcClient, session: string, mode: string): Promise<IpcStream> {
+  return await client.openStream({
+    op: "attach",
+    session,
+    mode,
+    admin_user: userName(),
+    admin_uid: Deno.uid() ?? -1,
+    client_pid: Deno.pid,
+  });
+}
+
+const out = (bytes: Uint8Array) => Deno.stdout.write(bytes);
+const text = (s: string) => out(new TextEncoder().encode(s));
+
+/** Runs `sshlog attach ARGS…`; returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...CLIENT_OPTIONS, readonly: { type: "boolean", short: "r" } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    return await usageFailure(HELP, error);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return await printHelp(HELP);
+  if (positionals.length !== 1) return await usageFailure(HELP, "Give one session");
+  const key = positionals[0]!;
+  let client: IpcClient | undefined;
+  let raw = false;
+  try {
+    client = await IpcClient.connect(resolveSocketPath(values.socket));
+    let mode = values.readonly ? "readonly" : "interactive";
+    let stream: IpcStream;
+    let notice = "";
+    try {
+      stream = await open(client, key, mode);
+    } catch (error) {
+      if (!(error instanceof IpcError) || !/injection is disabled/.test(error.message)) throw error;
+      notice = `${error.message}: attached read-only. `;
+      client.close();
+      client = await IpcClient.connect(resolveSocketPath(values.socket));
+      mode = "readonly";
+      stream = await open(client, key, mode);
+    }
+    const s = stream.first.session as SessionSnapshot;
+    if (Deno.stdin.isTerminal()) {
+      Deno.stdin.setRaw(true);
+      raw = true;
+    }
+    // The session's current screen first, then one status line under it.
+    await text("\x1b[H\x1b[2J" + String(stream.first.screen ?? ""));
+    await writeStderr(
+      `\r\n[sshlog] ${notice}Attached to ${escapeText(s.username)}@pts/${s.tty_id} ` +
+        `(${s.session_id}), ${mode}. Ctrl-Q detaches.\r\n`,
+    );
+    const typing = pumpKeys(stream, mode === "interactive");
+    for (;;) {
+      const message = await Promise.race([stream.next(), typing]);
+      if (message === "detached" || message === null) break;
+      if (typeof message.output === "string") await out(decodeBase64(message.output));
+      if (message.ended) {
+        await writeStderr("\r\n[sshlog] The session ended.\r\n");
+        break;
+      }
+    }
+    return EXIT_OK;
+  } catch (error) {
+    return await runtimeFailure(error);
+  } finally {
+    if (raw) Deno.stdin.setRaw(false);
+    client?.close();
+  }
+}
+
+/** Reads keystrokes until Ctrl-Q; sends them when interactive. Resolves "detached". */
+async function pumpKeys(stream: IpcStream, interactive: boolean): Promise<"detached"> {
+  const buf = new Uint8Array(4096);
+  for (;;) {
+    const n = await Deno.stdin.read(buf);
+    if (n === null) return await new Promise(() => {}); // stdin closed: keep watching
+    const keys = buf.subarray(0, n);
+    const quit = keys.indexOf(CTRL_Q);
+    const send = quit < 0 ? keys : keys.subarray(0, quit);
+    if (interactive && send.length) await stream.send({ input: encodeBase64(send) });
+    if (quit >= 0) {
+      await stream.send({ detach: true }).catch(() => {});
+      return "detached";
+    }
+  }
+}
