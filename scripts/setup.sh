@@ -59,8 +59,9 @@ if [[ -x "$deno_bin" ]]; then
 fi
 if [[ "$have_version" != "$DENO_VERSION" ]]; then
   if ! command -v npm >/dev/null 2>&1; then
-    log "Cannot install Deno: npm is missing (install Node.js and npm first)"
-    exit 1
+    log "installing npm (Debian package) to fetch the pinned Deno"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm \
+      >/dev/null
   fi
   log "installing deno@$DENO_VERSION into .tools/"
   mkdir -p .tools
@@ -70,6 +71,8 @@ fi
 "$deno_bin" --version >/dev/null
 
 # --- npm dependencies of the project ----------------------------------------------------------
+# Cached beside the checkout (as ./sshlog expects), readable by group sshlog's members.
+export DENO_DIR="${DENO_DIR:-$repo_root/.tools/deno_dir}"
 if [[ -f mod.ts ]]; then
   "$deno_bin" install --quiet
   "$deno_bin" cache --quiet mod.ts

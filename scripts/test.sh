@@ -23,6 +23,7 @@ if [[ ! -x "$deno" ]]; then
   }
 fi
 export DENO_NO_UPDATE_CHECK=1
+export DENO_DIR="${DENO_DIR:-$PWD/.tools/deno_dir}"
 
 filter=()
 if [[ -n "${SSHLOG_TEST_FILTER:-}" ]]; then
