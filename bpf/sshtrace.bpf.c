@@ -31,6 +31,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define ECHO_FLAG 0000010
+#define ICANON_FLAG 0000002
 #define PTMX_RDEV ((5U << 20) | 2U) /* kernel dev_t of /dev/ptmx */
 #define TIOCSWINSZ 0x5414
 
@@ -494,8 +495,13 @@ static __always_inline __u16 classify_fd(struct task_struct *t, __s32 fd, __u64 
 		struct tty_file_private *priv = BPF_CORE_READ(f, private_data);
 		struct tty_struct *tty = BPF_CORE_READ(priv, tty);
 
+		__u32 lflag = BPF_CORE_READ(tty, link, termios.c_lflag);
+
 		*tty_index = BPF_CORE_READ(tty, index);
-		if (!(BPF_CORE_READ(tty, link, termios.c_lflag) & ECHO_FLAG))
+		/* A password prompt (getpass, sudo, read -s) turns echo off and keeps line mode.
+		 * Readline, vim and less also turn echo off but leave line mode, and echo themselves:
+		 * their keystrokes are no secret. */
+		if (!(lflag & ECHO_FLAG) && (lflag & ICANON_FLAG))
 			*echo_off = 1;
 		return FD_PTMX;
 	}
