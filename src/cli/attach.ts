@@ -102,7 +102,7 @@ export async function run(args: string[]): Promise<number> {
     await text("\x1b[H\x1b[2J" + String(stream.first.screen ?? ""));
     await writeStderr(
       `\r\n[sshlog] ${notice}Attached to ${escapeText(s.username)}@pts/${s.tty_id} ` +
-        `(${s.session_id}), ${mode}. Ctrl-Q detaches.\r\n`,
+        `(${s.session_id}), ${mode}. Ctrl-Q detaches.${sizeNote(stream.first)}\r\n`,
     );
     const typing = pumpKeys(stream, mode === "interactive");
     for (;;) {
@@ -121,6 +121,20 @@ export async function run(args: string[]): Promise<number> {
     if (raw) Deno.stdin.setRaw(false);
     client?.close();
   }
+}
+
+/** A hint when this terminal is smaller than the session's: its lines will wrap here. */
+function sizeNote(first: Record<string, unknown>): string {
+  const columns = Number(first.columns), rows = Number(first.rows);
+  let mine: { columns: number; rows: number };
+  try {
+    mine = Deno.consoleSize();
+  } catch {
+    return "";
+  }
+  if (mine.columns >= columns && mine.rows >= rows) return "";
+  return ` The session's terminal is ${columns}x${rows}, yours ${mine.columns}x${mine.rows}: ` +
+    "enlarge your window to see it whole.";
 }
 
 /** Reads keystrokes until Ctrl-Q; sends them when interactive. Resolves "detached". */
