@@ -20,6 +20,7 @@ export const VERBS: Readonly<Record<string, () => Promise<unknown>>> = {
   recordings: () => import("./src/cli/recordings.ts"),
   kill: () => import("./src/cli/kill.ts"),
   attach: () => import("./src/cli/attach.ts"),
+  doctor: () => import("./src/daemon/doctor.ts"),
   config: () => import("./src/cli/config_check.ts"),
   version: () => import("./src/cli/version.ts"),
   help: () => import("./src/cli/help.ts"),

@@ -25,6 +25,8 @@ const SYMBOLS = {
   bpf_map_delete_elem: { parameters: ["i32", "buffer"], result: "i32" },
   bpf_map_get_next_key: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   libbpf_num_possible_cpus: { parameters: [], result: "i32" },
+  libbpf_major_version: { parameters: [], result: "u32" },
+  libbpf_minor_version: { parameters: [], result: "u32" },
   ring_buffer__new: { parameters: ["i32", "function", "pointer", "pointer"], result: "pointer" },
   ring_buffer__consume: { parameters: ["pointer"], result: "i32" },
   ring_buffer__epoll_fd: { parameters: ["pointer"], result: "i32" },
@@ -199,6 +201,11 @@ export function possibleCpus(): number {
   const n = bpf().libbpf_num_possible_cpus();
   check("count possible CPUs", n);
   return n;
+}
+
+/** The loaded libbpf's version, e.g. "1.1". */
+export function libbpfVersion(): string {
+  return `${bpf().libbpf_major_version()}.${bpf().libbpf_minor_version()}`;
 }
 
 /** A libbpf ring buffer whose samples are delivered to a JS callback on the JS thread. */

@@ -21,6 +21,7 @@ export const COMMAND_SUMMARIES: ReadonlyArray<readonly [string, string]> = [
   ["replay", "play a session recording with its original timing"],
   ["recordings", "list and search the session recordings"],
   ["config", "check the configuration (sshlog config check)"],
+  ["doctor", "check that this machine can run sshlog, and how to fix it"],
   ["version", "print the version of sshlog and of the running daemon"],
   ["help", "show this overview, or a command's help"],
 ];

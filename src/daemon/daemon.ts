@@ -15,6 +15,7 @@ import { GapReporter } from "./gaps.ts";
 import { binaryHooks, hookOpenSshOf } from "./hooks.ts";
 import { registerAttachOp } from "./attach_op.ts";
 import { registerKillOp } from "./kill_op.ts";
+import { checkKernel } from "./requirements.ts";
 import { setupLogging } from "./logging.ts";
 import { type DaemonOptions, parseDaemonOptions, UsageError } from "./options.ts";
 import { startRules } from "./rules.ts";
@@ -49,6 +50,12 @@ export async function run(args: string[]): Promise<number> {
   if (Deno.uid() !== 0) {
     stderr("Cannot start the daemon: it must run as root (it loads eBPF programs)");
     return 1;
+  }
+  for (const check of checkKernel()) {
+    if (!check.ok) {
+      stderr(`Cannot start the daemon: ${check.detail}; ${check.fix} (see sshlog doctor)`);
+      return 1;
+    }
   }
   const bus = new EventBus();
   bus.onListenerError = (error) => log.error("An event consumer failed: {error}", { error });

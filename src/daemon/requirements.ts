@@ -1,0 +1,152 @@
+/**
+ * What the machine must offer the daemon (SPEC §1): a kernel with BTF and the BPF ring buffer
+ * (5.8 and later), libbpf, OpenSSH's sshd, root. Each check says what is wrong and how to fix it;
+ * `sshlog doctor` prints them all, the daemon refuses to start on the kernel ones.
+ */
+import { libbpfVersion } from "../../ffi/libbpf.ts";
+import { findPltStubs } from "../tracer/plt.ts";
+import { Tracer } from "../tracer/tracer.ts";
+
+/** One check's outcome. */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** What was found, or what is wrong. */
+  detail: string;
+  /** How to fix it, when not ok. */
+  fix?: string;
+}
+
+const MIN_KERNEL: [number, number] = [5, 8];
+
+/** Kernel release at least 5.8 (ring buffer) and its BTF present (CO-RE). */
+export function checkKernel(
+  release: string = Deno.osRelease(),
+  btfPath = "/sys/kernel/btf/vmlinux",
+): CheckResult[] {
+  const [major = 0, minor = 0] = release.split(/[.-]/).map(Number);
+  const newEnough = major > MIN_KERNEL[0] || (major === MIN_KERNEL[0] && minor >= MIN_KERNEL[1]);
+  let btf = false;
+  try {
+    btf = Deno.statSync(btfPath).isFile;
+  } catch { /* missing */ }
+  return [
+    newEnough ? { name: "kernel", ok: true, detail: `Linux ${release}` } : {
+      name: "kernel",
+      ok: false,
+      detail: `Linux ${release} is older than 5.8: no BPF ring buffer`,
+      fix: "run a kernel 5.8 or later (Debian 11 and later)",
+    },
+    btf ? { name: "kernel BTF", ok: true, detail: "/sys/kernel/btf/vmlinux" } : {
+      name: "kernel BTF",
+      ok: false,
+      detail: "/sys/kernel/btf/vmlinux is missing",
+      fix: "use a kernel built with CONFIG_DEBUG_INFO_BTF=y (every current distribution kernel)",
+    },
+  ];
+}
+
+function checkLibbpf(): CheckResult {
+  try {
+    return { name: "libbpf", ok: true, detail: `libbpf.so.1 version ${libbpfVersion()}` };
+  } catch (error) {
+    return {
+      name: "libbpf",
+      ok: false,
+      detail: `Cannot load libbpf.so.1: ${error instanceof Error ? error.message : error}`,
+      fix: "apt install libbpf1 (or dnf install libbpf)",
+    };
+  }
+}
+
+async function checkSshd(): Promise<CheckResult[]> {
+  const path = ["/usr/sbin/sshd", "/usr/local/sbin/sshd"].find((p) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  });
+  if (!path) {
+    return [{
+      name: "sshd",
+      ok: false,
+      detail: "no sshd in /usr/sbin or /usr/local/sbin",
+      fix: "apt install openssh-server",
+    }];
+  }
+  const out = await new Deno.Command(path, { args: ["-V"], stdout: "piped", stderr: "piped" })
+    .output().catch(() => undefined);
+  const text = out
+    ? new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout)
+    : "";
+  const version = /OpenSSH_[\w.]+/.exec(text)?.[0] ?? "unknown version";
+  const stubs = findPltStubs(Deno.readFileSync(path), ["read", "write"]);
+  const hookable = "read" in stubs && "write" in stubs;
+  return [
+    { name: "sshd", ok: true, detail: `${path} (${version})` },
+    hookable ? { name: "sshd I/O hooks", ok: true, detail: "read/write PLT stubs found" } : {
+      name: "sshd I/O hooks",
+      ok: false,
+      detail: `${path} calls read/write without PLT stubs (-fno-plt or static)`,
+      fix: "use the distribution's OpenSSH package; session output cannot be captured otherwise",
+    },
+  ];
+}
+
+function checkBpf(objectPath: string): CheckResult {
+  if (Deno.uid() !== 0) {
+    return {
+      name: "BPF programs",
+      ok: false,
+      detail: "not checked: not root",
+      fix: "run sshlog doctor as root",
+    };
+  }
+  try {
+    Tracer.open(objectPath, { ringBytes: 1 << 20 }).close();
+    return { name: "BPF programs", ok: true, detail: `${objectPath} loads and attaches` };
+  } catch (error) {
+    return {
+      name: "BPF programs",
+      ok: false,
+      detail: error instanceof Error ? error.message : String(error),
+      fix: "check the kernel checks above; the daemon needs CAP_BPF, CAP_PERFMON (root)",
+    };
+  }
+}
+
+function checkMode(name: string, path: string, want: number, fix: string): CheckResult {
+  try {
+    const mode = Deno.statSync(path).mode! & 0o777;
+    return mode & ~want
+      ? { name, ok: false, detail: `${path} has mode ${mode.toString(8)}`, fix }
+      : { name, ok: true, detail: `${path} (${mode.toString(8)})` };
+  } catch {
+    return { name, ok: true, detail: `${path} does not exist yet (the daemon creates it)` };
+  }
+}
+
+/** Every check, in order. */
+export async function allChecks(
+  options: { bpfObject: string; socket: string; logDir: string },
+): Promise<CheckResult[]> {
+  let group = false;
+  try {
+    group = Deno.readTextFileSync("/etc/group").split("\n").some((l) => l.startsWith("sshlog:"));
+  } catch { /* unreadable */ }
+  return [
+    ...checkKernel(),
+    checkLibbpf(),
+    ...await checkSshd(),
+    checkBpf(options.bpfObject),
+    group ? { name: "group sshlog", ok: true, detail: "exists: its members may use the socket" } : {
+      name: "group sshlog",
+      ok: false,
+      detail: "missing: only root can use the socket",
+      fix: "groupadd --system sshlog",
+    },
+    checkMode("socket", options.socket, 0o660, `chmod 660 ${options.socket}`),
+    checkMode("log directory", options.logDir, 0o700, `chmod 700 ${options.logDir}`),
+  ];
+}
