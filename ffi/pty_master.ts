@@ -44,16 +44,17 @@ export class BorrowedFd {
   /** Writes all of `bytes`; throws on a write error. */
   write(bytes: Uint8Array<ArrayBuffer>): void {
     let done = 0;
-    while (done < bytes.length) {
-      const n = Number(
-        LIBC.symbols.write(this.#fd, bytes.subarray(done), BigInt(bytes.length - done)),
-      );
-      if (n < 0) {
-        const code = errno();
-        if (code === 4 || code === 11) continue; // EINTR, EAGAIN: the tty is momentarily full
-        throw new Error(`Cannot write to the pty master: ${describeErrno(code)}`);
+    for (let retries = 0; done < bytes.length;) {
+      const rest = bytes.subarray(done);
+      const n = Number(LIBC.symbols.write(this.#fd, rest, BigInt(rest.length)));
+      if (n >= 0) {
+        done += n;
+        continue;
       }
-      done += n;
+      const code = errno();
+      // EINTR, or EAGAIN while the tty's input buffer is full: again, a bounded number of times.
+      if ((code === 4 || code === 11) && ++retries < 10_000) continue;
+      throw new Error(`Cannot write to the pty master: ${describeErrno(code)}`);
     }
   }
 
