@@ -83,6 +83,8 @@ struct pending_call {
 	__u32 flags; /* open(2) flags */
 	__u32 mode;  /* open(2) mode */
 	__u64 start_ktime;
+	__u32 fg_pgrp; /* the pty's foreground process group at the call */
+	__u32 pad;
 };
 
 /*
@@ -498,11 +500,12 @@ static __always_inline __u16 classify_fd(struct task_struct *t, __s32 fd, __u64 
 		__u32 lflag = BPF_CORE_READ(tty, link, termios.c_lflag);
 
 		*tty_index = BPF_CORE_READ(tty, index);
-		/* A password prompt (getpass, sudo, read -s) turns echo off and keeps line mode.
-		 * Readline, vim and less also turn echo off but leave line mode, and echo themselves:
-		 * their keystrokes are no secret. */
-		if (!(lflag & ECHO_FLAG) && (lflag & ICANON_FLAG))
-			*echo_off = 1;
+		/* Bit 1: echo is off. Bit 0: and line mode is on, as at a password prompt (getpass,
+		 * sudo, read -s): nothing typed then leaves the kernel. Readline, vim and less turn
+		 * echo off without line mode and echo by themselves; the daemon still drops input
+		 * taken with echo off while a known password program runs (sudo's pwfeedback). */
+		if (!(lflag & ECHO_FLAG))
+			*echo_off = (lflag & ICANON_FLAG) ? 3 : 2;
 		return FD_PTMX;
 	}
 	return FD_OTHER;
@@ -535,8 +538,12 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		flags = RF_NEW_CONN;
 	} else {
 		pi = bpf_map_lookup_elem(&procs, &ptgid);
-		if (!pi)
+		if (!pi) {
+			/* An entry for this pid can only be stale (its process ended while the daemon
+			 * was starting): the pid is reused by a process outside any session. */
+			bpf_map_delete_elem(&procs, &ctgid);
 			return 0;
+		}
 		info = *pi;
 	}
 	if (bpf_map_update_elem(&procs, &ctgid, &info, BPF_ANY)) {
@@ -711,9 +718,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (pi) {
 		conn = pi->conn_tgid;
 	} else {
-		if (!is_sshd_name((const char *)buf + sizeof(*r), fn_len))
+		/* Only root runs a real sshd listener: anyone else naming a file sshd is no listener. */
+		if (BPF_CORE_READ(p, cred, euid.val) != 0 ||
+		    !is_sshd_name((const char *)buf + sizeof(*r), fn_len))
 			return 0;
-		bpf_map_update_elem(&listeners, &tgid, &one, BPF_ANY);
+		if (bpf_map_update_elem(&listeners, &tgid, &one, BPF_ANY))
+			count_gap(GAP_PROCS_FULL, 0);
 		flags |= RF_LISTENER;
 	}
 
@@ -753,6 +763,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	r->exe_ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
 	r->exe_dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
 	r->sid = BPF_CORE_READ(p, signal, pids[PIDTYPE_SID], numbers[0].nr);
+	r->pgid = BPF_CORE_READ(p, signal, pids[PIDTYPE_PGID], numbers[0].nr);
+	r->pad2 = 0;
 	r->filename_len = fn_len;
 	r->args_len = args_len;
 	r->args_full = args_full > 0xffffffff ? 0xffffffff : args_full;
@@ -773,14 +785,16 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 
 /* Exit of the whole process (group_dead): the status is final here, the process is gone after. */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
+int BPF_PROG(handle_exit, struct task_struct *p)
 {
 	__u32 tgid = p->tgid;
 	struct proc_info *pi;
 	struct rec_exit r = {};
 	__u16 flags = 0;
 
-	if (!group_dead)
+	/* do_exit() has decremented signal->live before this tracepoint: 0 means the last thread of
+	 * the process is leaving. (Newer kernels also pass it as an argument; this works on all.) */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
 	if (bpf_map_delete_elem(&listeners, &tgid) == 0) {
 		flags = RF_LISTENER;
@@ -826,6 +840,7 @@ static __always_inline void save_call(__s32 fd, __u64 buf, int want_fd_kind, __u
 	__u64 id = bpf_get_current_pid_tgid();
 	struct proc_info *pi = traced_proc(id >> 32);
 	struct pending_call c = {};
+	__u64 key = 0, snap = 0;
 
 	if (!pi)
 		return;
@@ -842,26 +857,28 @@ static __always_inline void save_call(__s32 fd, __u64 buf, int want_fd_kind, __u
 	c.flags = oflags;
 	c.mode = omode;
 	c.start_ktime = bpf_ktime_get_boot_ns();
-	if (bpf_map_update_elem(&pending, &id, &c, BPF_ANY)) {
-		count_gap(GAP_PENDING_FULL, 0);
-		return;
-	}
 	if (is_read && (c.kind == FD_PIPE || c.kind == FD_PTMX)) {
-		__u64 key = source_key(c.kind == FD_PTMX ? FD_PTS : FD_PIPE, c.ino, c.tty_index);
 		struct file *f = fd_file(bpf_get_current_task_btf(), fd);
 		void *obj = NULL;
-		__u64 snap;
 
+		key = source_key(c.kind == FD_PTMX ? FD_PTS : FD_PIPE, c.ino, c.tty_index);
 		if (c.kind == FD_PIPE) {
 			obj = BPF_CORE_READ(f, f_inode, i_pipe);
 		} else {
 			struct tty_file_private *priv = BPF_CORE_READ(f, private_data);
 
 			obj = BPF_CORE_READ(priv, tty); /* the master side */
+			c.fg_pgrp = BPF_CORE_READ((struct tty_struct *)obj, link, ctrl.pgrp,
+						  numbers[0].nr);
 		}
 		snap = read_snapshot(c.kind == FD_PTMX ? FD_PTS : FD_PIPE, obj);
-		bpf_map_update_elem(&reads_inflight, &key, &snap, BPF_ANY);
 	}
+	if (bpf_map_update_elem(&pending, &id, &c, BPF_ANY)) {
+		count_gap(GAP_PENDING_FULL, 0);
+		return;
+	}
+	if (key)
+		bpf_map_update_elem(&reads_inflight, &key, &snap, BPF_ANY);
 }
 
 /* Sends the bytes of one completed read or write as rec_io chunks. */
@@ -878,7 +895,9 @@ static __always_inline void emit_io(struct pending_call *c, __u16 dir, long tota
 		return;
 	sid = BPF_CORE_READ(bpf_get_current_task_btf(), signal, pids[PIDTYPE_SID], numbers[0].nr);
 	r = (struct rec_io *)buf;
-	if (dir == IO_INPUT && c->echo_off)
+	if (dir == IO_INPUT && (c->echo_off & 2))
+		flags |= RF_NO_ECHO;
+	if (dir == IO_INPUT && (c->echo_off & 1))
 		flags |= RF_ECHO_OFF; /* a password prompt: say input happened, keep no byte of it */
 	for (i = 0; i < SSHTRACE_CHUNKS_MAX; i++) {
 		__u32 off = i * SSHTRACE_CHUNK_MAX;
@@ -903,7 +922,7 @@ static __always_inline void emit_io(struct pending_call *c, __u16 dir, long tota
 		r->len = n;
 		r->start_ktime = c->start_ktime;
 		r->sid = sid;
-		r->pad = 0;
+		r->fg_pgrp = c->fg_pgrp;
 		VERIFIER_BOUND(n, SSHTRACE_CHUNK_MAX);
 		if (n && bpf_probe_read_user(buf + sizeof(*r), n, (void *)(c->buf + off))) {
 			count_gap(GAP_READ_FAULT, n);

@@ -34,6 +34,7 @@ enum rec_flag {
 	RF_ARGS_TRUNC = 1 << 2, /* rec_exec: argv was longer than SSHTRACE_ARGS_MAX */
 	RF_ECHO_OFF = 1 << 3,   /* rec_io: input while the terminal had echo off: data withheld */
 	RF_FAULT = 1 << 4,      /* the user memory could not be read: data missing */
+	RF_NO_ECHO = 1 << 5,    /* rec_io input: the terminal had echo off (line mode or not) */
 };
 
 /* Kinds of file descriptor that carry session data, decided in the kernel from the inode. */
@@ -130,6 +131,8 @@ struct rec_exec {
 	__u32 cwd_len;      /* bytes of cwd components, after the filename */
 	struct fd_ident fds[3];
 	struct sock_ident sock;
+	__u32 pgid; /* process group: a pty's foreground group owns its output */
+	__u32 pad2;
 };
 
 /* REC_EXIT — decoded by decodeRecord(). The fds are read before the process's files close. */
@@ -159,7 +162,7 @@ struct rec_io {
 	__u32 len;       /* data bytes in this record */
 	__u64 start_ktime; /* when the call began (h.ktime: when it returned) */
 	__u32 sid;         /* session id of the caller: internal-sftp's child is a session leader */
-	__u32 pad;
+	__u32 fg_pgrp;     /* foreground process group of the pty (0 for a pipe): who owns output */
 };
 
 /* REC_OPEN — decoded by decodeRecord(). Followed by the path, then the cwd components (as in
@@ -198,7 +201,7 @@ _Static_assert(sizeof(struct rec_header) == 16, "rec_header size");
 _Static_assert(sizeof(struct rec_fork) == 40, "rec_fork size");
 _Static_assert(sizeof(struct fd_ident) == 24, "fd_ident size");
 _Static_assert(sizeof(struct sock_ident) == 40, "sock_ident size");
-_Static_assert(sizeof(struct rec_exec) == 192, "rec_exec size");
+_Static_assert(sizeof(struct rec_exec) == 200, "rec_exec size");
 _Static_assert(sizeof(struct rec_exit) == 120, "rec_exit size");
 _Static_assert(sizeof(struct rec_io) == 72, "rec_io size");
 _Static_assert(sizeof(struct rec_open) == 48, "rec_open size");

@@ -80,9 +80,10 @@ export function registerAttachOp(
           "refused",
         );
       }
-      const injector = request.mode === "interactive" ? openInjector(session) : undefined;
       const size = session.size ?? { columns: 80, rows: 24 };
       const screen = await renderScreen(session.recentOutput(), size);
+      // Opened last: nothing can fail between it and the close handler that frees it.
+      const injector = request.mode === "interactive" ? openInjector(session) : undefined;
       const who = { "admin_user": request.adminUser, "admin_uid": request.adminUid };
       const note = (type: "session_attach" | "session_detach") =>
         context.bus.publish({

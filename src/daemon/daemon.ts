@@ -12,6 +12,7 @@ import { BtmpWatcher } from "../sessions/btmp.ts";
 import { PROC_IGNORED, Tracer } from "../tracer/tracer.ts";
 import { VERSION } from "../version.ts";
 import { GapReporter } from "./gaps.ts";
+import { bootTimeNs } from "../../ffi/libc.ts";
 import { binaryHooks, hookOpenSshOf } from "./hooks.ts";
 import { registerAttachOp } from "./attach_op.ts";
 import { registerKillOp } from "./kill_op.ts";
@@ -95,10 +96,17 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   const gaps = new GapReporter(hostname);
+  let sinceSweep = 0;
   const gapTimer = setInterval(() => {
-    for (const e of gaps.update(tracer.gapTotals())) {
+    const lost = gaps.update(tracer.gapTotals());
+    for (const e of lost) {
       log.warn("Capture gap: {reason} lost {lost_events} events, {lost_bytes} bytes", { ...e });
       bus.publish(e);
+    }
+    // Exit records may be among what was lost: look for processes that are gone.
+    if (lost.length || ++sinceSweep >= 30) {
+      sinceSweep = 0;
+      assembler.sweep(bootTimeNs());
     }
   }, 1000);
   if (options.web.enabled) {

@@ -1,6 +1,6 @@
 /**
- * What the machine must offer the daemon (SPEC §1): a kernel with BTF and the BPF ring buffer
- * (5.8 and later), libbpf, OpenSSH's sshd, root. Each check says what is wrong and how to fix it;
+ * What the machine must offer the daemon (SPEC §1): a kernel with BTF, the BPF ring buffer and
+ * bpf_loop() (5.17 and later), libbpf, OpenSSH's sshd, root. Each check says what is wrong and how to fix it;
  * `sshlog doctor` prints them all, the daemon refuses to start on the kernel ones.
  */
 import { libbpfVersion } from "../../ffi/libbpf.ts";
@@ -17,9 +17,10 @@ export interface CheckResult {
   fix?: string;
 }
 
-const MIN_KERNEL: [number, number] = [5, 8];
+/* 5.8 brought the BPF ring buffer, 5.17 bpf_loop(), which the program uses. */
+const MIN_KERNEL: [number, number] = [5, 17];
 
-/** Kernel release at least 5.8 (ring buffer) and its BTF present (CO-RE). */
+/** Kernel release at least 5.17 (ring buffer, bpf_loop) and its BTF present (CO-RE). */
 export function checkKernel(
   release: string = Deno.osRelease(),
   btfPath = "/sys/kernel/btf/vmlinux",
@@ -34,8 +35,8 @@ export function checkKernel(
     newEnough ? { name: "kernel", ok: true, detail: `Linux ${release}` } : {
       name: "kernel",
       ok: false,
-      detail: `Linux ${release} is older than 5.8: no BPF ring buffer`,
-      fix: "run a kernel 5.8 or later (Debian 11 and later)",
+      detail: `Linux ${release} is older than 5.17: no bpf_loop() for the BPF program`,
+      fix: "run a kernel 5.17 or later (Debian 12 and later)",
     },
     btf ? { name: "kernel BTF", ok: true, detail: "/sys/kernel/btf/vmlinux" } : {
       name: "kernel BTF",

@@ -36,8 +36,9 @@ export const PID = {
 } as const;
 const { conn, user, shell } = PID;
 
-/** Device and inode of /usr/sbin/sshd in the fixtures. */
+/** Device (8:1 as stat() gives it; the kernel's dev_t in rec_exec) and inode of /usr/sbin/sshd. */
 export const SSHD_DEV = 2049;
+const SSHD_KDEV = (8 << 20) | 1;
 export const SSHD_INO = 131_072n;
 
 /** Epoch ms of a boot-clock time given in ms after boot. */
@@ -45,10 +46,7 @@ export function epoch(ms: number): number {
   return BOOT_MS + ms;
 }
 
-function ns(ms: number): bigint {
-  return BigInt(ms) * 1_000_000n;
-}
-
+const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
 function header<T extends number>(type: T, ms: number, flags = 0) {
   return { type, flags, size: 0, ktime: ns(ms) };
 }
@@ -121,6 +119,8 @@ export interface ExecSpec extends FdSpec {
   startMs?: number;
   sock?: ExecRecord["sock"];
   flags?: number;
+  /** Process group (default: its own, `pid`). */
+  pgid?: number;
 }
 
 const ZERO = new Uint8Array(16);
@@ -137,10 +137,11 @@ export function exec(ms: number, s: ExecSpec): ExecRecord {
     connTgid: s.conn,
     uid: s.uid ?? 0,
     gid: s.uid ?? 0,
+    pgid: s.pgid ?? s.pid,
     ttyIndex: tty,
     start: ns(s.startMs ?? ms),
     exeIno: s.filename === "/usr/sbin/sshd" ? SSHD_INO : 99n,
-    exeDev: SSHD_DEV,
+    exeDev: SSHD_KDEV,
     sid: s.sid,
     filename: bytes(s.filename),
     cwdParts: cwdParts(s.cwd ?? "/"),
@@ -168,7 +169,7 @@ export function exit(
     connTgid: f.conn,
     exitCode: f.status ?? 0,
     start: 0n,
-    wchar: BigInt(f.wchar ?? 0),
+    wchar: BigInt(f.wchar ?? 4096), // a process that wrote something, unless a test says
     fds: stdFds(f),
   };
 }
@@ -208,6 +209,8 @@ export function io(
     echoOff?: boolean;
     /** When the call began, ms after boot (default: `ms`, when it returned). */
     startMs?: number;
+    /** The pty's foreground process group (default 0: none, as for a pipe). */
+    fgPgrp?: number;
   },
 ): IoRecord {
   const data = bytes(f.data);
@@ -225,6 +228,7 @@ export function io(
     data,
     startKtime: ns(f.startMs ?? ms),
     sid: f.sid ?? f.conn,
+    fgPgrp: f.fgPgrp ?? 0,
   };
 }
 
@@ -367,23 +371,15 @@ export function startShell(
 /** The shell forks `pid`, which execs `filename` with `argv` (on pts 0 unless told). */
 export function runCommand(
   ms: number,
-  c: FdSpec & { pid: number; filename: string; argv: string[]; cwd?: string; parent?: number },
+  c: FdSpec & { pid: number; filename: string; argv: string[]; cwd?: string; parent?: number } & {
+    pgid?: number;
+  },
 ): TraceRecord[] {
   const parent = c.parent ?? shell;
   return [
     fork(ms, { parent, child: c.pid, conn, uid: NOBODY }),
     exec(ms + 1, { tty: 0, ...c, ppid: parent, conn, sid: parent, uid: NOBODY, startMs: ms }),
   ];
-}
-
-/** The user's sshd read `data` from the pty master of pts `tty`. */
-export function out(ms: number, data: string, tty = 0): IoRecord {
-  return io(ms, { pid: user, conn, dir: "output", data, tty });
-}
-
-/** The user's sshd wrote keystrokes `data` to the pty master of pts `tty`. */
-export function input(ms: number, data: string, tty = 0): IoRecord {
-  return io(ms, { pid: user, conn, dir: "input", data, tty });
 }
 
 /** The named fields of an event. */

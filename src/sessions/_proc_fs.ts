@@ -33,3 +33,20 @@ export function readCwd(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/** The kernel's dev_t (major << 20 | minor) in the encoding stat() gives userspace. */
+export function userDev(kdev: number): number {
+  const major = kdev >>> 20;
+  const minor = kdev & 0xfffff;
+  return (major << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
+}
+
+/** True while /proc/PID exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}

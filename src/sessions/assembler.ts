@@ -17,15 +17,15 @@ import {
   type WinsizeRecord,
 } from "../tracer/records.ts";
 import type { BootClock } from "./clock.ts";
-import { Command, commandFields, decodeWaitStatus } from "./command.ts";
+import { adoptedRootCommand, Command, commandFields, decodeWaitStatus } from "./command.ts";
 import { isTransferCommand } from "./openssh.ts";
 import { makeSessionId, Session } from "./session.ts";
 import { tcpInfoFromSock, tcpInfoOf } from "./tcp_info.ts";
-import { cwdOf, pipeInodes, readCwd } from "./_proc_fs.ts";
+import { cwdOf, pipeInodes, userDev } from "./_proc_fs.ts";
 import { readSourceKey } from "./output_ranges.ts";
 import { transferEvent } from "./transfer.ts";
 import { userName } from "./users.ts";
-import { authFailedEvent } from "./auth_failed.ts";
+import { btmpFailure } from "./auth_failed.ts";
 import type { FailedLogin } from "./btmp.ts";
 import { LiveSessions } from "./live_sessions.ts";
 import { noteKeyLookup, reportKeyFailure } from "./key_failures.ts";
@@ -78,6 +78,11 @@ export class SessionAssembler {
     this.#out.publish(event);
   }
 
+  /** Ends the processes whose exit record was lost (a full ring buffer): see ProcessTable. */
+  sweep(now: bigint): void {
+    for (const r of this.#table.lostExits(now)) this.#exit(r);
+  }
+
   /** Handles one record from the tracer. */
   handle(r: TraceRecord): void {
     switch (r.type) {
@@ -109,12 +114,7 @@ export class SessionAssembler {
     const proc = this.#table.procs.get(rootPid);
     if (!proc) return;
     const session = this.#startSession(proc, io, true);
-    const fields = commandFields(proc, { ms: io.startMs, cwd: readCwd(proc.tgid) ?? "" });
-    const cmd = new Command(fields, true);
-    // Its output so far is unknown: it owns whatever no later command covers.
-    for (const key of [`t${io.ttyIndex}`, ...io.pipes.map((p) => `p${p}`)]) {
-      cmd.ranges.set(key, { start: 0, end: Infinity, stdout: true });
-    }
+    const cmd = adoptedRootCommand(proc, io);
     session.open.push(cmd);
     proc.commands.push(cmd);
   }
@@ -125,20 +125,17 @@ export class SessionAssembler {
    */
   authFailed(login: FailedLogin): void {
     const proc = this.#table.procs.get(login.pid);
-    const connId = proc?.conn ?? login.pid;
-    const conn = this.#table.connOrEnded(connId);
-    const event = authFailedEvent(login, conn, this.#opts.hostname);
-    if (conn) conn.reportedFailure = true;
-    if (conn && event.user_id === -1) {
-      if (conn.reportedUnknown?.has(login.username)) return;
-      (conn.reportedUnknown ??= new Set()).add(login.username);
-    }
-    this.#emit(event);
+    const event = btmpFailure(
+      login,
+      this.#table.connOrEnded(proc?.conn ?? login.pid),
+      this.#opts.hostname,
+    );
+    if (event) this.#emit(event);
   }
 
   #exec(r: ExecRecord): void {
     const exe = decoder.decode(r.filename);
-    const key = `${r.exeDev}:${r.exeIno}`;
+    const key = `${userDev(r.exeDev)}:${r.exeIno}`;
     if (r.flags & RecordFlag.LISTENER) {
       this.#hooks.onListener(r.tgid);
       this.#hooks.onOpenSshImage(r.tgid, exe, key);
@@ -156,15 +153,24 @@ export class SessionAssembler {
     let session = proc.session;
     let isRoot = false;
     // sshd starts each session's process with setsid(); PAM helpers are no session leaders.
-    if (!session && (wasDaemon || parent?.daemon) && r.sid === r.tgid) {
+    // A child of that leader that execs first (~/.ssh/rc, /etc/ssh/sshrc, xauth, run before the
+    // shell) starts the session at the leader, so that it and all it runs are recorded too.
+    const leader = !session && (wasDaemon || parent?.daemon) && r.sid === r.tgid
+      ? proc
+      : !session && parent?.daemon && !parent.session && parent.tgid !== proc.conn &&
+          r.sid === parent.tgid
+      ? parent
+      : undefined;
+    if (leader) {
       const pipes = r.fds.filter((f) => f.kind === FdKind.PIPE).map((f) => f.ino);
       const startSec = this.#opts.bootEpochSec + Number(r.start / 1_000_000_000n);
       session = this.#startSession(
-        proc,
+        leader,
         { ttyIndex: r.ttyIndex, pipes, startMs: ms, startSec },
         false,
       );
-      isRoot = true;
+      proc.session = session;
+      isRoot = leader === proc;
     }
     if (!session) return; // PAM helpers and the like: part of sshd's work, not the user's
     const fields = commandFields(proc, {
@@ -173,8 +179,8 @@ export class SessionAssembler {
       truncated: (r.flags & RecordFlag.ARGS_TRUNC) !== 0,
     });
     const cmd = new Command(fields, isRoot || proc.tgid === session.init.shellPid);
-    // A re-exec ends the previous image's output where the new one's begins.
-    for (const prev of proc.commands) session.endCommand(prev, r.fds);
+    cmd.pgid = r.pgid;
+    for (const prev of proc.commands) session.endCommand(prev, r.fds); // a re-exec: it ends here
     session.startCommand(cmd, r.fds);
     proc.commands.push(cmd);
     session.lastCommand = fields.args;
@@ -205,7 +211,7 @@ export class SessionAssembler {
       tcp: conn.tcp ?? { client_ip: "", client_port: 0, server_ip: "", server_port: 0 },
       existing,
       pipes,
-      transfer: proc.transfer || isTransferCommand(proc.argv),
+      transfer: ttyIndex < 0 && (proc.transfer || isTransferCommand(proc.argv, ttyIndex >= 0)),
     });
     proc.session = session;
     conn.sessions.push(session);
@@ -237,6 +243,7 @@ export class SessionAssembler {
         // Output that never reached the session (into a pipe to the next command, a file):
         // the kernel's count of its writes is all that is known of it.
         if (cmd.stdoutElsewhere) cmd.stdoutSize = Math.max(cmd.stdoutSize, Number(r.wchar));
+        else if (r.wchar === 0n && r.fds.length) cmd.clearOutput(); // wrote nothing: not its
         cmd.exitCode = exitCode;
         cmd.signal = signal;
         cmd.endMs = ms;
@@ -246,9 +253,8 @@ export class SessionAssembler {
       if (session.open.length) this.#scheduleFlush(session);
       if (r.tgid === session.init.shellPid) this.#closeWhenDrained(session, ms);
     }
-    // The sshd that did a session's I/O, or the whole connection, ended: its sessions are over.
-    // Their processes get SIGHUP only now (the exit tracepoint runs before sshd's files close):
-    // wait a little for their command_finish so that connection_close comes last.
+    // The sshd of a session's I/O, or the connection, ended: its sessions are over. Their
+    // processes get SIGHUP only now: wait for their command_finish, connection_close comes last.
     for (const session of this.#table.conns.get(proc?.conn ?? r.connTgid)?.sessions ?? []) {
       if (session.init.ptsPid === r.tgid || session.init.ptmPid === r.tgid) {
         if (!session.hasRunning()) this.#close(session, ms);
@@ -285,12 +291,19 @@ export class SessionAssembler {
     if (r.dir === IoDir.OUTPUT && key) {
       // A chunk's share of the call: all of it, even when a fault left `data` empty.
       const advance = Math.min(r.total - r.offset, SSHTRACE_CHUNK_MAX);
-      const call = { startKtime: r.startKtime, total: r.total, first: r.offset === 0 };
+      const call = {
+        startKtime: r.startKtime,
+        total: r.total,
+        first: r.offset === 0,
+        fgPgrp: r.fgPgrp,
+      };
       const unsent = session.output(r.data, ms, { key, advance, call });
       this.#out.kept(session, unsent);
       if (session.open.some((c) => c.exitedAt !== 0)) this.#flushFinishing(session);
     } else if (r.dir === IoDir.INPUT) {
-      const event = session.input(r.data, ms, (r.flags & RecordFlag.ECHO_OFF) !== 0);
+      const secret = (r.flags & RecordFlag.ECHO_OFF) !== 0 ||
+        ((r.flags & RecordFlag.NO_ECHO) !== 0 && session.runsPasswordProgram());
+      const event = session.input(r.data, ms, secret);
       if (event) this.#emit(event);
     }
   }
@@ -302,21 +315,12 @@ export class SessionAssembler {
    * connection's own.) Its session starts at its first read or write.
    */
   #internalSftp(r: IoRecord): Session | undefined {
-    const proc = this.#table.procs.get(r.tgid);
-    if (!proc || proc.session || !proc.daemon || r.sid !== r.tgid || r.tgid === r.connTgid) {
-      return undefined;
-    }
-    if (!this.#table.procs.get(proc.ppid)?.daemon) return undefined;
-    proc.transfer = true;
+    const proc = this.#table.internalSftpServer(r);
+    if (!proc) return undefined;
     const ms = this.#opts.clock.toEpochMs(r.ktime);
-    const pipes = pipeInodes(proc.tgid);
-    if (!pipes.includes(r.ino)) pipes.push(r.ino);
-    return this.#startSession(proc, {
-      ttyIndex: -1,
-      pipes,
-      startMs: ms,
-      startSec: Math.floor(ms / 1000),
-    }, false);
+    const pipes = [...new Set([...pipeInodes(proc.tgid), r.ino])];
+    const io = { ttyIndex: -1, pipes, startMs: ms, startSec: Math.floor(ms / 1000) };
+    return this.#startSession(proc, io, false);
   }
 
   /** sshd sized a pty: at allocation (before the session's shell runs) and on window changes. */
@@ -335,10 +339,8 @@ export class SessionAssembler {
 
   #open(r: OpenRecord): void {
     const proc = this.#table.procs.get(r.tgid);
-    if (proc?.daemon && !proc.session) {
-      const conn = this.#table.conns.get(proc.conn);
-      if (conn) noteKeyLookup(conn, r);
-    }
+    const authConn = proc?.daemon && !proc.session ? this.#table.conns.get(proc.conn) : undefined;
+    if (authConn) noteKeyLookup(authConn, r); // sshd checking a user's keys: see key_failures.ts
     if (!proc?.session || r.ret < 0) return;
     if (!proc.transfer && !(proc.daemon && proc.session.init.transfer)) return;
     const ms = this.#opts.clock.toEpochMs(r.ktime);

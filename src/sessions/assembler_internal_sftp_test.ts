@@ -15,7 +15,6 @@ import {
   login92,
   NOBODY,
   open,
-  out,
   pick,
   PID,
   Recorder,
@@ -23,6 +22,7 @@ import {
   sessionFields,
   startShell,
 } from "./_fixtures.ts";
+import { out } from "./_fixtures_io.ts";
 
 const { listener, conn, user, shell } = PID;
 const S_IFREG = 0o100000;

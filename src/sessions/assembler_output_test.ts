@@ -10,7 +10,6 @@ import {
   io,
   login92,
   NOBODY,
-  out,
   pick,
   PID,
   pipeFd,
@@ -19,6 +18,7 @@ import {
   runCommand,
   startShell,
 } from "./_fixtures.ts";
+import { out } from "./_fixtures_io.ts";
 
 const { conn, user, shell } = PID;
 const FINISH_KEYS = ["pid", "stdout", "stdout_size"];
@@ -182,4 +182,25 @@ Deno.test("SessionAssembler.handle() closes a session closeDelayMs after its roo
   assert.deepEqual(rec.types().slice(-2), ["command_finish", "connection_close"]);
   assert.deepEqual(finishes(rec), [{ pid: shell, stdout: "abc", "stdout_size": 3 }]);
   assert.equal(rec.events.at(-1)?.end_time, epoch(2030), "the root's exit ends the session");
+});
+
+Deno.test("SessionAssembler.handle() credits the prompt to the shell while a background job runs", async () => {
+  const rec = ptyLogin();
+  // `sleep 600 &`: its own process group, fds 1 and 2 on the pty, still running at each read.
+  const sleep = { pid: 4000020, filename: "/usr/bin/sleep", argv: ["sleep", "600"] };
+  rec.feed(...runCommand(3000, { ...sleep, pgid: sleep.pid }));
+  // The shell's group is the terminal's foreground group: without it the job, exec'd last,
+  // would own these bytes.
+  rec.feed(out(3010, "[1] 4000020\r\n$ ", 0, shell), out(3020, "$ ", 0, shell));
+  rec.feed(exit(3040, { pid: sleep.pid, ppid: shell, conn, tty: 0 }));
+  rec.feed(
+    exit(4000, { pid: shell, ppid: user, conn, tty: 0, wchar: 17 }),
+    exit(4001, { pid: user, ppid: conn, conn }),
+  );
+  await rec.waitFor("connection_close");
+  await rec.settle();
+  assert.deepEqual(finishes(rec), [
+    { pid: sleep.pid, stdout: "", "stdout_size": 0 },
+    { pid: shell, stdout: "[1] 4000020\r\n$ $ ", "stdout_size": 17 },
+  ]);
 });

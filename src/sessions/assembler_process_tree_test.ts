@@ -5,11 +5,9 @@ import {
   exec,
   exit,
   fork,
-  input,
   io,
   login92,
   NOBODY,
-  out,
   pick,
   PID,
   Recorder,
@@ -19,6 +17,7 @@ import {
   SSHD_INO,
   startShell,
 } from "./_fixtures.ts";
+import { input, out } from "./_fixtures_io.ts";
 
 const { listener, conn, preauth, user, shell } = PID;
 

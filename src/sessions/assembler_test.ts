@@ -7,10 +7,8 @@ import {
   exit,
   field,
   fork,
-  input,
   io,
   login92,
-  out,
   pick,
   PID,
   Recorder,
@@ -20,6 +18,7 @@ import {
   SSHD_INO,
   startShell,
 } from "./_fixtures.ts";
+import { input, out } from "./_fixtures_io.ts";
 
 const { listener, conn, user, shell } = PID;
 

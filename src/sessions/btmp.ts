@@ -69,7 +69,11 @@ export class BtmpWatcher {
   start(onFailure: (login: FailedLogin) => void): void {
     this.#offset = this.#size();
     const check = () => {
-      for (const login of this.#readNew()) onFailure(login);
+      try {
+        for (const login of this.#readNew()) onFailure(login);
+      } catch {
+        // btmp rotated or unreadable for a moment: the next check reads on from where it is.
+      }
     };
     this.#timer = setInterval(check, 2000);
     try {

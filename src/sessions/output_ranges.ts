@@ -32,6 +32,8 @@ export interface ReadCall {
   total: number;
   /** True for the call's first chunk. */
   first: boolean;
+  /** The pty's foreground process group during the read (0: none, a pipe). */
+  fgPgrp?: number;
 }
 
 /** Something that can be credited with output: a command. */
@@ -39,6 +41,8 @@ export interface OutputOwner {
   readonly ranges: Map<string, Range>;
   /** Exec order, to pick the most recent owner of a byte. */
   readonly seq: number;
+  /** Process group (0 when unknown): the pty's foreground group owns what is read. */
+  readonly pgid: number;
   addOutput(data: Uint8Array): void;
 }
 
@@ -104,16 +108,18 @@ export class OutputStreams {
     for (let i = 0; i + 1 < points.length; i++) {
       const lo = points[i]!;
       const hi = points[i + 1]!;
-      // The owner: a command whose stdout writes here beats one whose stderr does (the left
-      // side of a pipe keeps the terminal as stderr), then the most recently exec'd.
+      // The owner: a command of the terminal's foreground process group (a background job does
+      // not own the prompt), then one whose stdout writes here over one whose stderr does (the
+      // left side of a pipe keeps the terminal as stderr), then the most recently exec'd.
       let best: OutputOwner | undefined;
-      let bestStdout = false;
+      let bestRank = -1;
       for (const o of candidates) {
         const r = o.ranges.get(key)!;
         if (r.start > lo || r.end < hi) continue;
-        if (!best || (r.stdout && !bestStdout) || (r.stdout === bestStdout && o.seq > best.seq)) {
+        const rank = (call.fgPgrp && o.pgid === call.fgPgrp ? 2 : 0) + (r.stdout ? 1 : 0);
+        if (!best || rank > bestRank || (rank === bestRank && o.seq > best.seq)) {
           best = o;
-          bestStdout = r.stdout;
+          bestRank = rank;
         }
       }
       best?.addOutput(data.subarray(lo - a, hi - a));

@@ -142,3 +142,54 @@ Deno.test("OutputStreams.read() leaves a range as it was when the next read bega
   assert.deepEqual(ls.ranges.get("t0"), { start: 0, end: 0, stdout: true });
   assert.equal(streams.drained(ls), true);
 });
+
+/** A read of `data` (one whole call) while `fgPgrp` was the terminal's foreground group. */
+function readFg(streams: OutputStreams, data: string, fgPgrp: number, owners: Command[]): void {
+  const bytes = text.encode(data);
+  const call = { startKtime: 0n, total: bytes.length, first: true, fgPgrp };
+  streams.read("t0", { data: bytes, advance: bytes.length, call }, owners);
+}
+
+Deno.test("OutputStreams.read() gives the prompt to the foreground shell, not to a background job", () => {
+  const streams = new OutputStreams();
+  const bash = command("bash", "t0", 0);
+  bash.pgid = 4000013;
+  // `sleep 600 &`: exec'd after bash, in its own process group, its range still open.
+  const sleep = command("sleep", "t0", 2);
+  sleep.pgid = 4000020;
+  readFg(streams, "$ sleep 600 &\r\n[1] 4000020\r\n$ ", bash.pgid, [bash, sleep]);
+  assert.deepEqual([bash.stdout(), sleep.stdout()], ["$ sleep 600 &\r\n[1] 4000020\r\n$ ", ""]);
+  // `fg`: the job is the foreground group now and owns what is read.
+  readFg(streams, "zz", sleep.pgid, [bash, sleep]);
+  assert.deepEqual([bash.stdout().endsWith("$ "), sleep.stdout()], [true, "zz"]);
+});
+
+Deno.test("OutputStreams.read() ranks the foreground group above stdout over stderr", () => {
+  const streams = new OutputStreams();
+  const bash = command("bash", "t0", 0);
+  bash.pgid = 4000013;
+  bash.ranges.set("t0", { start: 0, end: Infinity, stdout: false }); // stderr alone on the pty
+  const job = command("job", "t0", 0);
+  job.pgid = 4000020;
+  readFg(streams, "$ ", bash.pgid, [bash, job]);
+  assert.deepEqual([bash.stdout(), job.stdout()], ["$ ", ""]);
+});
+
+Deno.test("OutputStreams.read() with fgPgrp 0 (pipes) prefers stdout, then the latest exec", () => {
+  const streams = new OutputStreams();
+  const bash = command("bash", "t0", 0);
+  bash.pgid = 4000013;
+  const sleep = command("sleep", "t0", 0);
+  sleep.pgid = 4000020;
+  const cat = command("cat", "t0", 0);
+  cat.pgid = 4000013;
+  cat.ranges.set("t0", { start: 0, end: Infinity, stdout: false }); // writes only stderr here
+  readFg(streams, "ab", 0, [bash, sleep, cat]);
+  assert.deepEqual([bash.stdout(), sleep.stdout(), cat.stdout()], ["", "ab", ""]);
+  // No ReadCall.fgPgrp at all: the same.
+  read(streams, "t0", text.encode("cd"), 2, [bash, sleep, cat]);
+  assert.deepEqual([bash.stdout(), sleep.stdout(), cat.stdout()], ["", "abcd", ""]);
+  // A foreground group none of them is in (a process that exited): the same ranking.
+  readFg(streams, "ef", 4000099, [bash, sleep, cat]);
+  assert.equal(sleep.stdout(), "abcdef");
+});

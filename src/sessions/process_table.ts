@@ -1,9 +1,9 @@
 /** The processes of every SSH connection, as fork and exec records and the /proc scan tell. */
-import type { ExecRecord, ForkRecord } from "../tracer/records.ts";
-import { RecordFlag } from "../tracer/records.ts";
+import type { ExecRecord, ExitRecord, ForkRecord, IoRecord } from "../tracer/records.ts";
+import { RecordFlag, RecordType } from "../tracer/records.ts";
+import { processAlive } from "./_proc_fs.ts";
 import { type Conn, newConn, type Proc } from "./_tables.ts";
 import { isOpenSshDaemon, isTransferProgram } from "./openssh.ts";
-import { tcpInfoOf } from "./tcp_info.ts";
 
 /** How long an ended connection stays known, for failed logins btmp reports after its end. */
 const ENDED_KEEP_MS = 10_000;
@@ -30,6 +30,7 @@ export class ProcessTable {
     const parent = this.procs.get(p.ppid);
     this.procs.set(p.tgid, {
       ...p,
+      execd: true, // whatever it runs, it is no daemonizing listener's successor
       daemon: isOpenSshDaemon(p.exe) || p.tgid === p.conn,
       transfer: isTransferProgram(p.exe, p.argv),
       commands: [],
@@ -39,12 +40,9 @@ export class ProcessTable {
 
   /** A fork: a new connection when a listener forked, else a child inheriting its parent's. */
   fork(r: ForkRecord): void {
-    if (r.flags & RecordFlag.NEW_CONN) {
-      const conn = newConn(r.childTgid);
-      const tcp = tcpInfoOf(r.childTgid); // the accepted socket, while the child still has it
-      if (tcp) conn.tcp = tcp;
-      this.conns.set(r.childTgid, conn);
-    }
+    // The connection's TCP endpoints come with its first exec (sshd -R, sshd-session), read
+    // from the socket in the kernel: nothing is read from /proc on this path.
+    if (r.flags & RecordFlag.NEW_CONN) this.conns.set(r.childTgid, newConn(r.childTgid));
     const owner = this.conns.get(r.parentTgid);
     if (owner && owner.preauthPid === undefined) owner.preauthPid = r.childTgid;
     const parent = this.procs.get(r.parentTgid);
@@ -90,9 +88,46 @@ export class ProcessTable {
     proc.argv = argv;
     proc.uid = r.uid;
     proc.transfer = isTransferProgram(exe, argv);
-    proc.daemon = isOpenSshDaemon(exe);
+    // Only a process that ran sshd's image may become an OpenSSH image again (rexec, sshd-session,
+    // sshd-auth): a user's own file named sshd is a command like any other.
+    proc.daemon = wasDaemon && isOpenSshDaemon(exe);
     const parent = this.procs.get(proc.ppid);
     return parent ? { proc, parent, wasDaemon } : { proc, wasDaemon };
+  }
+
+  /**
+   * Synthetic exit records for tracked processes that are gone without their exit record (lost
+   * to a full ring buffer): exit status unknown, taken as 0.
+   */
+  lostExits(now: bigint): ExitRecord[] {
+    return [...this.procs.values()].filter((p) => !processAlive(p.tgid)).map((p) => ({
+      type: RecordType.EXIT,
+      flags: 0,
+      size: 0,
+      ktime: now,
+      tgid: p.tgid,
+      ppid: p.ppid,
+      connTgid: p.conn,
+      exitCode: 0,
+      start: 0n,
+      wchar: 0n,
+      fds: [],
+    }));
+  }
+
+  /**
+   * The internal-sftp server an I/O record comes from, marked as a transfer, if it is one: a
+   * process still running sshd's image, forked by an sshd, leader of its own session (sshd made
+   * it so for the channel) and not the connection's first process.
+   */
+  internalSftpServer(r: IoRecord): Proc | undefined {
+    const proc = this.procs.get(r.tgid);
+    if (!proc || proc.session || !proc.daemon || r.sid !== r.tgid || r.tgid === r.connTgid) {
+      return undefined;
+    }
+    if (!this.procs.get(proc.ppid)?.daemon) return undefined;
+    proc.transfer = true;
+    return proc;
   }
 
   /** Forgets a connection whose first process ended (kept a while for late failed logins). */

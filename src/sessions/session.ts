@@ -10,8 +10,33 @@ import type {
   TerminalUpdateEvent,
 } from "../events/types.ts";
 import type { Command } from "./command.ts";
+import { baseName } from "./openssh.ts";
 import { OutputStreams, type ReadCall, writeSourceKey } from "./output_ranges.ts";
 import { FdFlag, type FdIdent } from "../tracer/records.ts";
+
+/** Programs whose echo-off input is a password, in or out of line mode. */
+const PASSWORD_PROGRAMS = new Set([
+  "sudo",
+  "su",
+  "passwd",
+  "gpg",
+  "gpg2",
+  "pinentry",
+  "pinentry-curses",
+  "pinentry-tty",
+  "ssh",
+  "ssh-add",
+  "ssh-keygen",
+  "scp",
+  "sftp",
+  "openssl",
+  "mysql",
+  "psql",
+  "kinit",
+  "cryptsetup",
+  "doas",
+  "login",
+]);
 
 /** Output kept per live session to rebuild its screen for an attach. */
 export const RECENT_OUTPUT_MAX = 256 * 1024;
@@ -84,6 +109,16 @@ export class Session {
       tcp_info: { ...i.tcp },
       ...(i.existing ? { existing: true } : {}),
     };
+  }
+
+  /**
+   * True while a program that asks for passwords runs in the session: input it reads with echo
+   * off is a secret even outside line mode (sudo with pwfeedback, pinentry-curses).
+   */
+  runsPasswordProgram(): boolean {
+    return this.open.some((c) =>
+      c.exitedAt === 0 && PASSWORD_PROGRAMS.has(baseName(c.fields.exec_path))
+    );
   }
 
   /** True while one of the session's commands is still running. */

@@ -13,20 +13,28 @@ interface PasswdCache {
 
 const caches = new Map<string, PasswdCache>();
 
+/**
+ * The parsed passwd file at `path`, cached by the file's identity (device, inode, mtime): the
+ * host's and each chroot's file are read once however many /proc/PID/root paths lead to them.
+ */
 function load(path: string): PasswdCache | undefined {
-  let stat: Deno.FileInfo;
+  let key: string;
+  let mtimeMs: number;
+  let text: string;
   try {
-    stat = Deno.statSync(path);
+    const stat = Deno.statSync(path);
+    mtimeMs = stat.mtime?.getTime() ?? 0;
+    key = `${stat.dev}:${stat.ino}:${mtimeMs}`;
+    const cached = caches.get(key);
+    if (cached) return cached;
+    text = Deno.readTextFileSync(path);
   } catch {
-    return undefined;
+    return undefined; // the process ended, or no passwd in its root
   }
-  const mtimeMs = stat.mtime?.getTime() ?? 0;
-  const cached = caches.get(path);
-  if (cached && cached.mtimeMs === mtimeMs) return cached;
   const byUid = new Map<number, string>();
   const byName = new Map<string, number>();
   const homes: [string, string][] = [];
-  for (const line of Deno.readTextFileSync(path).split("\n")) {
+  for (const line of text.split("\n")) {
     const [name, , uid, , , home] = line.split(":");
     if (!name || uid === undefined || !/^\d+$/.test(uid)) continue;
     if (!byUid.has(Number(uid))) byUid.set(Number(uid), name);
@@ -35,7 +43,8 @@ function load(path: string): PasswdCache | undefined {
   }
   homes.sort((a, b) => b[0].length - a[0].length);
   const entry = { mtimeMs, byUid, byName, homes };
-  caches.set(path, entry);
+  if (caches.size >= 64) caches.delete(caches.keys().next().value!); // a few roots at most
+  caches.set(key, entry);
   return entry;
 }
 

@@ -55,6 +55,8 @@ export interface ExecFields extends HeaderFields {
   exeIno: bigint;
   exeDev: number;
   sid: number;
+  /** Process group. */
+  pgid: number;
   filename: string | Uint8Array;
   /** Leaf first, each written with its NUL. */
   cwdParts: (string | Uint8Array)[];
@@ -97,6 +99,8 @@ export interface IoFields extends HeaderFields {
   startKtime?: bigint;
   /** Session id of the caller (default 0). */
   sid?: number;
+  /** The pty's foreground process group (default 0). */
+  fgPgrp?: number;
 }
 
 /**
@@ -233,7 +237,9 @@ export function execBytes(f: ExecFields): Uint8Array {
     .put("filename_len", "u32", filename.length)
     .put("args_len", "u32", args.length)
     .put("args_full", "u32", f.argsFull ?? args.length)
-    .put("cwd_len", "u32", cwd.length);
+    .put("cwd_len", "u32", cwd.length)
+    .put("pgid", "u32", f.pgid)
+    .put("pad2", "u32", 0xaaaaaaaa); // no decoder may read it
   putFds(view, "rec_exec", f.fds);
   const sockAt = offsetOf("rec_exec", "sock");
   new StructWriter(view, "sock_ident", sockAt)
@@ -276,7 +282,7 @@ export function ioBytes(f: IoFields): Uint8Array {
     .put("len", "u32", f.len ?? f.data.length)
     .put("start_ktime", "u64", f.startKtime ?? 0n)
     .put("sid", "u32", f.sid ?? 0)
-    .put("pad", "u32", 0xaaaaaaaa); // no decoder may read it
+    .put("fg_pgrp", "u32", f.fgPgrp ?? 0);
   return bytes;
 }
 
@@ -326,6 +332,7 @@ export function sampleExec(overrides: Partial<ExecFields> = {}): ExecFields {
     exeIno: 1234567n,
     exeDev: 0x800001,
     sid: 4000013,
+    pgid: 4000013,
     filename: "/bin/bash",
     cwdParts: ["alice", "home"],
     argv: ["-bash"],

@@ -25,6 +25,7 @@ Deno.test("decodeRecord() decodes every field of a rec_exec", () => {
   const fields = sampleExec({
     flags: RecordFlag.ARGS_TRUNC,
     ttyIndex: -1,
+    pgid: 4000099, // a job's group, not the process's own id
     argsFull: 30000,
     fds: [
       { ino: 70001n, rdev: 0, kind: FdKind.PIPE, flags: 0, pending: 0, ttyIndex: -1 },
@@ -55,6 +56,7 @@ Deno.test("decodeRecord() decodes every field of a rec_exec", () => {
     exeIno: 1234567n,
     exeDev: 0x800001,
     sid: 4000013,
+    pgid: 4000099,
     filename: bytesOf("/bin/bash"),
     cwdParts: [bytesOf("alice"), bytesOf("home")],
     argv: [bytesOf("-bash")],
@@ -146,7 +148,8 @@ Deno.test("decodeRecord() keeps 4096 and 16384 bytes of rec_io data", () => {
   for (const n of [4096, 16384]) {
     const data = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 256);
     const startKtime = 2n ** 63n + 1n;
-    const bytes = ioBytes(sampleIo(data, { total: 40000, offset: 16384, startKtime }));
+    const fgPgrp = 4000013;
+    const bytes = ioBytes(sampleIo(data, { total: 40000, offset: 16384, startKtime, fgPgrp }));
     assert.deepEqual(decodeRecord(bytes), {
       type: RecordType.IO,
       flags: 0,
@@ -164,6 +167,7 @@ Deno.test("decodeRecord() keeps 4096 and 16384 bytes of rec_io data", () => {
       data,
       startKtime,
       sid: 4000010,
+      fgPgrp,
     });
   }
 });
@@ -175,6 +179,31 @@ Deno.test("decodeRecord() decodes the caller's session id of a rec_io", () => {
     assert.equal(r.type, RecordType.IO);
     assert.deepEqual([r.tgid, r.sid, r.data], [4000013, sid, bytesOf("x")]);
   }
+});
+
+Deno.test("decodeRecord() decodes the foreground process group of a rec_io", () => {
+  // A pipe's (none), a job's, and the top of the u32 range.
+  for (const fgPgrp of [0, 4000014, 2 ** 32 - 1]) {
+    const r = decodeRecord(ioBytes(sampleIo(bytesOf("$ "), { fgPgrp, sid: 4000013 })));
+    assert.equal(r.type, RecordType.IO);
+    assert.deepEqual([r.sid, r.fgPgrp, r.data], [4000013, fgPgrp, bytesOf("$ ")]);
+  }
+});
+
+Deno.test("decodeRecord() decodes the process group of a rec_exec", () => {
+  for (const pgid of [0, 4000013, 2 ** 32 - 1]) {
+    const r = decodeRecord(execBytes(sampleExec({ pgid })));
+    assert.equal(r.type, RecordType.EXEC);
+    assert.deepEqual([r.tgid, r.sid, r.pgid, r.argv], [4000013, 4000013, pgid, [bytesOf("-bash")]]);
+  }
+});
+
+Deno.test("decodeRecord() keeps the NO_ECHO flag of an input rec_io", () => {
+  const flags = RecordFlag.NO_ECHO | RecordFlag.ECHO_OFF;
+  const r = decodeRecord(ioBytes(sampleIo(bytesOf("pw"), { dir: IoDir.INPUT, flags })));
+  assert.equal(r.type, RecordType.IO);
+  assert.deepEqual([r.flags, r.dir, r.data], [flags, IoDir.INPUT, bytesOf("pw")]);
+  assert.equal(RecordFlag.NO_ECHO, 1 << 5);
 });
 
 Deno.test("decodeRecord() keeps all argv entries", () => {

@@ -250,8 +250,9 @@ Deno.test("decodeRecord() throws RecordError when a record is truncated", () => 
   assertRecordError(fork.subarray(0, 10), "Cannot decode record header: 10 bytes, need 16");
   assertRecordError(fork.subarray(0, 30), "Cannot decode record: size 40 exceeds 30 bytes");
   assertRecordError(cut(fork, 30), "Cannot decode rec_fork: 30 bytes, need 40");
-  assertRecordError(cut(exec, 100), "Cannot decode rec_exec: 100 bytes, need 192");
-  assertRecordError(cut(exec, 191), "Cannot decode rec_exec: 191 bytes, need 192");
+  assertRecordError(cut(exec, 100), "Cannot decode rec_exec: 100 bytes, need 200");
+  assertRecordError(cut(exec, 192), "Cannot decode rec_exec: 192 bytes, need 200");
+  assertRecordError(cut(exec, 199), "Cannot decode rec_exec: 199 bytes, need 200");
   assertRecordError(cut(exec, exec.length - 1), "Cannot decode rec_exec strings:");
   assertRecordError(cut(exit, 40), "Cannot decode rec_exit: 40 bytes, need 120");
   assertRecordError(cut(exit, 119), "Cannot decode rec_exit: 119 bytes, need 120");
