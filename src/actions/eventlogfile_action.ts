@@ -48,6 +48,7 @@ export async function eventLogFile(
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let flushing: Promise<void> | undefined;
+  let lost = 0;
   const flush = async () => {
     while (pending.length > 0) {
       const lines = pending;
@@ -55,12 +56,23 @@ export async function eventLogFile(
       pendingBytes = 0;
       try {
         await file.writeLines(lines);
+        if (lost > 0) {
+          logger?.warn("Writing to {path} again; {lost} events were lost", {
+            path: options.log_file_path,
+            lost,
+          });
+          lost = 0;
+        }
       } catch (error) {
-        logger?.error("Cannot write {count} events to {path}: {error}", {
-          count: lines.length,
-          path: options.log_file_path,
-          error,
-        });
+        // Logged once per outage (a full disk would otherwise log every batch); the count of lost
+        // events is reported when writes succeed again.
+        if (lost === 0) {
+          logger?.error("Cannot write events to {path}: {error}", {
+            path: options.log_file_path,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+        lost += lines.length;
       }
     }
   };

@@ -64,7 +64,9 @@ export class AppendFile {
 
   /** Resolves once everything queued so far is written. */
   async flush(): Promise<void> {
-    while (this.#flushing || this.#pending.length > 0) await this.#startFlush();
+    while (this.#error === undefined && (this.#flushing || this.#pending.length > 0)) {
+      await this.#startFlush();
+    }
     if (this.#error !== undefined) throw this.#error;
   }
 
@@ -92,6 +94,10 @@ export class AppendFile {
         while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
       } catch (error) {
         this.#error = new Error(`Cannot write "${this.path}"`, { cause: error });
+        // The file is unusable now: what is still queued can never be written, and keeping it would
+        // make flush() wait on it forever.
+        this.#pending = [];
+        this.#pendingBytes = 0;
       }
     }
   }

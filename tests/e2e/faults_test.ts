@@ -1,0 +1,194 @@
+/**
+ * End-to-end fault injection (issue #9): the daemon killed with SIGKILL mid-session, sshd
+ * restarted under a running daemon, and the log directory full. Needs root.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startSshd, waitFor } from "./_harness/sshd.ts";
+import { startDaemon } from "./_harness/daemon.ts";
+
+const USER = "sshlogtest";
+
+Deno.test({
+  name: "faults: a daemon killed with SIGKILL finds the live session again after a restart",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using sshd = await startSshd();
+    await sshd.ensureUser(USER);
+    const session = await sshd.spawnSsh(USER, [], { tty: true });
+    try {
+      const first = await startDaemon();
+      await session.write("/bin/echo before-sigkill-marker\r");
+      const start = await first.events.waitForType(
+        "command_start",
+        (e) => e.args.includes("before-sigkill-marker") && e.tcp_info.server_port === sshd.port,
+      );
+      Deno.kill(first.pid, "SIGKILL");
+      const { status } = await first.stop();
+      assert.equal(status.signal, "SIGKILL", "the first daemon died of SIGKILL");
+
+      await using second = await startDaemon();
+      const listed = await waitFor("the session in `sshlog sessions --json`", async () => {
+        const result = await second.cli(["sessions", "--json"]);
+        assert.equal(result.code, 0, result.stderr);
+        const { sessions } = JSON.parse(result.stdout) as {
+          sessions: { session_id: string; username: string }[];
+        };
+        return sessions.find((s) => s.session_id === start.session_id);
+      });
+      assert.equal(listed.username, USER);
+
+      await session.write("/bin/echo after-sigkill-marker\r");
+      const again = await second.events.waitForType(
+        "command_start",
+        (e) => e.args.includes("after-sigkill-marker"),
+      );
+      assert.equal(again.session_id, start.session_id, "the same session id after SIGKILL");
+      assert.equal(again.existing, true);
+      const finish = await second.events.waitForType(
+        "command_finish",
+        (e) => e.session_id === start.session_id && e.args.includes("after-sigkill-marker"),
+      );
+      assert.equal(finish.existing, true);
+      assert.equal(finish.exit_code, 0);
+      await session.write("exit\r");
+      const close = await second.events.waitForType(
+        "connection_close",
+        (e) => e.session_id === start.session_id,
+      );
+      assert.equal(close.existing, true);
+    } finally {
+      session.kill();
+    }
+  },
+});
+
+Deno.test({
+  name: "faults: logins to an sshd restarted while the daemon runs are recorded",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using daemon = await startDaemon();
+    const before = await startSshd();
+    try {
+      await before.ensureUser(USER);
+      const r = await before.ssh(USER, ["/bin/echo before-sshd-restart"]);
+      assert.equal(r.code, 0, r.stderr);
+      await daemon.events.waitForSession(
+        (e) => e.event_type === "command_start" && e.args.includes("before-sshd-restart"),
+      );
+    } finally {
+      await before[Symbol.asyncDispose]();
+    }
+
+    await using after = await startSshd();
+    assert.notEqual(after.pid, before.pid, "a new sshd listener");
+    for (const marker of ["after-sshd-restart-1", "after-sshd-restart-2"]) {
+      const r = await after.ssh(USER, [`/bin/echo ${marker}`]);
+      assert.equal(r.code, 0, r.stderr);
+      const events = await daemon.events.waitForSession(
+        (e) => e.event_type === "command_start" && e.args.includes(marker),
+      );
+      const types = events.map((e) => e.event_type);
+      assert.ok(types.includes("connection_established"), types.join(","));
+      assert.ok(types.includes("command_finish"), types.join(","));
+      assert.equal(types.at(-1), "connection_close");
+      const established = events.find((e) => e.event_type === "connection_established")!;
+      assert.equal(established.tcp_info.server_port, after.port);
+    }
+    assert.ok(daemon.alive);
+  },
+});
+
+function recordingConfig(dir: string): string {
+  return `events:
+  - event: record
+    triggers: [connection_established, connection_close, command_start, command_finish,
+               terminal_update]
+    actions:
+      - action: sessions
+        plugin: sessionlog_action
+        log_directory: ${dir}/sessions
+      - action: eventlog
+        plugin: eventlogfile_action
+        log_file_path: ${dir}/event.log
+        output_json: true
+`;
+}
+
+/** Writes `path` until the file system is full (ENOSPC). */
+async function fill(path: string): Promise<void> {
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const chunk = new Uint8Array(4096).fill(0x78);
+  try {
+    for (;;) await file.write(chunk);
+  } catch (error) {
+    if (!(error instanceof Error && /space/i.test(error.message))) throw error;
+  } finally {
+    file.close();
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  const out = await new Deno.Command(argv[0]!, { args: argv.slice(1), stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(`${argv.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+Deno.test({
+  name: "faults: a full log directory costs records, not the daemon, and recovers",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sshlog-full-" });
+    await run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", dir]);
+    try {
+      await using sshd = await startSshd();
+      await sshd.ensureUser(USER);
+      await using daemon = await startDaemon({ config: { "10-full.yaml": recordingConfig(dir) } });
+      const filler = join(dir, "filler");
+      await fill(filler);
+
+      // A session with plenty of output while the disk is full.
+      const full = await sshd.ssh(USER, ["/bin/echo disk-full-marker; /usr/bin/seq 1 20000"]);
+      assert.equal(full.code, 0, full.stderr);
+      const events = await daemon.events.waitForSession(
+        (e) => e.event_type === "command_start" && e.args.includes("disk-full-marker"),
+      );
+      assert.ok(events.some((e) => e.event_type === "command_finish"));
+      await waitFor("an error about the full disk in the daemon log", () => {
+        return /error|ERR/i.test(daemon.stderr) && /space|ENOSPC|Cannot write/i.test(daemon.stderr)
+          ? true
+          : undefined;
+      });
+      assert.ok(daemon.alive, daemon.describe());
+
+      // Space again: a later session is written.
+      await Deno.remove(filler);
+      const ok = await sshd.ssh(USER, ["/bin/echo disk-free-marker"]);
+      assert.equal(ok.code, 0, ok.stderr);
+      const later = await daemon.events.waitForSession(
+        (e) => e.event_type === "command_start" && e.args.includes("disk-free-marker"),
+      );
+      assert.ok(daemon.alive, daemon.describe());
+      const id = later[0]!.session_id!;
+      await waitFor("the later session in event.log", async () => {
+        const text = await Deno.readTextFile(join(dir, "event.log")).catch(() => "");
+        return text.split("\n").some((line) =>
+            line.includes(id) && line.includes("connection_close")
+          )
+          ? true
+          : undefined;
+      }, { timeoutMs: 15_000 });
+      await waitFor("the later session's recording", async () => {
+        const text = await Deno.readTextFile(join(dir, "sessions", `${id}.cast`)).catch(() => "");
+        return text.includes("disk-free-marker") ? true : undefined;
+      }, { timeoutMs: 15_000 });
+    } finally {
+      await run(["umount", "-l", dir]).catch(() => {});
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
