@@ -185,7 +185,7 @@ Deno.test({
       "both watchers to print the last command",
       () =>
         filtered.lines.some((line) => line.includes("from-watched-user")) &&
-          text.lines.some((line) => line.includes("from-watched-user") && line.includes("executed"))
+          text.lines.some((line) => line.endsWith("executed /bin/echo from-watched-user"))
           ? true
           : undefined,
     );
