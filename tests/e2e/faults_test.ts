@@ -1,11 +1,12 @@
 /**
  * End-to-end fault injection (issue #9): the daemon killed with SIGKILL mid-session, sshd
- * restarted under a running daemon, and the log directory full. Needs root.
+ * restarted under a running daemon, the log directory full and the ring buffer overflowing.
+ * Needs root.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startSshd, waitFor } from "./_harness/sshd.ts";
-import { startDaemon } from "./_harness/daemon.ts";
+import { isType, startDaemon, terminalBytes } from "./_harness/daemon.ts";
 
 const USER = "sshlogtest";
 
@@ -190,5 +191,52 @@ Deno.test({
       await run(["umount", "-l", dir]).catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
+  },
+});
+
+/** More output than the 16 MiB ring buffer holds while the daemon does not drain it. */
+const OVERFLOW_BYTES = 40_000_000;
+
+Deno.test({
+  name: "faults: a ring buffer overflow is a capture_gap counting exactly the bytes lost",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using sshd = await startSshd();
+    await sshd.ensureUser(USER);
+    await using daemon = await startDaemon();
+    await sshd.ssh(USER, ["/bin/echo overflow-ready"]);
+    await daemon.events.waitForType("command_start", (e) => e.argv[1] === "overflow-ready");
+
+    // A stopped daemon drains nothing: the flood fills the ring buffer and the rest is counted.
+    Deno.kill(daemon.pid, "SIGSTOP");
+    let result;
+    try {
+      result = await sshd.ssh(USER, [
+        `head -c ${OVERFLOW_BYTES} /dev/zero | tr '\\0' y; : overflow-marker`,
+      ], { timeoutMs: 120_000 });
+    } finally {
+      Deno.kill(daemon.pid, "SIGCONT");
+    }
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdoutBytes.length, OVERFLOW_BYTES);
+
+    // Exit records may be among the lost ones: the daemon's sweep still closes the session.
+    const events = await daemon.events.waitForSession(
+      (e) => e.event_type === "command_start" && e.args.includes("overflow-marker"),
+      { timeoutMs: 60_000 },
+    );
+    const gaps = await waitFor("a ringbuf_full capture_gap", () => {
+      const found = daemon.events.filter(isType("capture_gap"))
+        .filter((gap) => gap.reason === "ringbuf_full");
+      return found.length > 0 ? found : undefined;
+    });
+    const lostBytes = gaps.reduce((n, gap) => n + gap.lost_bytes, 0);
+    const captured = terminalBytes(events);
+    assert.ok(lostBytes > 0 && captured > 0, `captured ${captured}, lost ${lostBytes}`);
+    assert.equal(captured + lostBytes, OVERFLOW_BYTES, "every byte either captured or counted");
+    assert.ok(daemon.alive, daemon.describe());
+    await sshd.ssh(USER, ["/bin/echo after-overflow"]);
+    await daemon.events.waitForType("command_start", (e) => e.argv[1] === "after-overflow");
   },
 });
