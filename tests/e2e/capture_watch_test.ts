@@ -184,7 +184,7 @@ Deno.test({
     await waitFor(
       "both watchers to print the last command",
       () =>
-        filtered.lines.some((line) => line.includes("from-watched-user")) &&
+        filtered.lines.some((line) => JSON.stringify(JSON.parse(line)) === JSON.stringify(start)) &&
           text.lines.some((line) => line.endsWith("executed /bin/echo from-watched-user"))
           ? true
           : undefined,

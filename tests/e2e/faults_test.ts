@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startSshd, waitFor } from "./_harness/sshd.ts";
-import { isType, startDaemon, terminalBytes } from "./_harness/daemon.ts";
+import { isType, type SshlogEvent, startDaemon, terminalBytes } from "./_harness/daemon.ts";
 
 const USER = "sshlogtest";
 
@@ -238,5 +238,105 @@ Deno.test({
     assert.ok(daemon.alive, daemon.describe());
     await sshd.ssh(USER, ["/bin/echo after-overflow"]);
     await daemon.events.waitForType("command_start", (e) => e.argv[1] === "after-overflow");
+  },
+});
+
+Deno.test({
+  name: "faults: with every network receiver down, capture and the event log go on",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sshlog-down-" });
+    // A port nothing listens on (fetch refuses port 9 by itself): every receiver is down.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const down = listener.addr.port;
+    listener.close();
+    const config = `events:
+  - event: everything
+    triggers: [connection_established, connection_close, command_start, command_finish]
+    actions:
+      - action: slack
+        plugin: slack_action
+        slack_webhook_url: http://127.0.0.1:${down}/services/T0/B0/x
+      - action: hook
+        plugin: webhook_action
+        webhook_url: http://127.0.0.1:${down}/hook
+      - action: mail
+        plugin: email_action
+        sender: sshlog@example.org
+        recipient: root@example.org
+        subject: "{{event_type}}"
+        smtp_server: 127.0.0.1
+        smtp_port: ${down}
+      - action: syslog_tcp
+        plugin: syslog_action
+        server_address: 127.0.0.1
+        port: ${down}
+        protocol: tcp
+      - action: syslog_tls
+        plugin: syslog_action
+        server_address: 127.0.0.1
+        port: ${down}
+        protocol: tls
+      - action: statsd
+        plugin: statsd_action
+        server_address: 127.0.0.1
+        port: ${down}
+      - action: log
+        plugin: eventlogfile_action
+        log_file_path: ${dir}/event.json
+        output_json: true
+`;
+    try {
+      await using sshd = await startSshd();
+      await sshd.ensureUser(USER);
+      await using daemon = await startDaemon({ config: { "10-down.yaml": config } });
+      const markers = Array.from({ length: 10 }, (_, i) => `receivers-down-${i}`);
+      for (const marker of markers) {
+        const r = await sshd.ssh(USER, [`/bin/echo ${marker}`]);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      for (const marker of markers) {
+        const events = await daemon.events.waitForSession(
+          (e) => e.event_type === "command_start" && e.argv[1] === marker,
+        );
+        assert.equal(events.filter(isType("command_finish")).length, 2, marker);
+      }
+      // Every event reaches the log although each network action fails for every one of them.
+      const logged = await waitFor("every marker's command_finish in the event log", async () => {
+        const lines = (await Deno.readTextFile(`${dir}/event.json`).catch(() => "")).trim()
+          .split("\n").filter((line) => line.length > 0).map((line) =>
+            JSON.parse(line) as SshlogEvent
+          );
+        const done = markers.every((marker) =>
+          lines.some((e) => e.event_type === "command_finish" && e.argv?.[1] === marker)
+        );
+        return done ? lines : undefined;
+      }, { timeoutMs: 30_000 });
+      assert.equal(
+        logged.filter((e: SshlogEvent) =>
+          e.event_type === "connection_close" && e.tcp_info.server_port === sshd.port
+        ).length,
+        markers.length,
+      );
+      // Each receiver that can refuse says so in the daemon's log, by the rule's action name.
+      await waitFor("every down receiver logged as failed", () => {
+        const log = daemon.stderr;
+        const failed = ["slack", "hook", "mail"].every((name) =>
+          log.includes(`Action "${name}" failed`)
+        );
+        const refused = ["syslog_tcp", "syslog_tls"].every((name) =>
+          new RegExp(`${name}: Cannot connect to syslog server`).test(log)
+        );
+        return failed && refused ? true : undefined;
+      }, { timeoutMs: 30_000 }).catch((error) => {
+        throw new Error(`${error.message}\n${daemon.stderr}`);
+      });
+      assert.ok(daemon.alive, daemon.describe());
+      const listed = await daemon.cli(["sessions", "--json"]);
+      assert.equal(listed.code, 0, listed.stderr);
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
   },
 });
