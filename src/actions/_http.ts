@@ -1,4 +1,5 @@
 import { parseRetryAfter, PermanentError, RetryLaterError } from "./_retry.ts";
+import { errorMessage } from "../error_message.ts";
 
 /**
  * Turns an HTTP status into the retry decision of the network actions: 2xx passes, 429 waits for
@@ -33,6 +34,6 @@ export function describeFetchError(what: string, error: unknown, signal: AbortSi
   if (signal.aborted) {
     return new Error(`${what} did not answer in time`, { cause: error });
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   return new Error(`${what} cannot be reached: ${detail}`, { cause: error });
 }

@@ -1,5 +1,6 @@
 import dgram from "node:dgram";
 import type { PluginLogger } from "../plugins/mod.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Sends framed messages to a syslog server. */
 export interface SyslogTransport {
@@ -125,7 +126,7 @@ export function streamTransport(options: StreamOptions): SyslogTransport & { dro
             options.logger?.warn("Cannot connect to syslog server {host}:{port}: {error}", {
               host: options.host,
               port: options.port,
-              error: error instanceof Error ? error.message : String(error),
+              error: errorMessage(error),
             });
           }
           await pause(backoff);
@@ -139,7 +140,7 @@ export function streamTransport(options: StreamOptions): SyslogTransport & { dro
         while (written < frame.length) written += await conn.write(frame.subarray(written));
         pending.shift();
       } catch (error) {
-        lose(error instanceof Error ? error.message : String(error));
+        lose(errorMessage(error));
       }
     }
   };

@@ -9,6 +9,7 @@ import {
   type RetryPolicy,
   withRetries,
 } from "./_retry.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Parameters of `email_action` (SPEC §5). */
 export const EMAIL_PARAMS = {
@@ -93,7 +94,7 @@ export function email(options: EmailOptions, context: EmailContext = {}): Action
         try {
           await transport.sendMail({ from: options.sender, to, ...content });
         } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = errorMessage(error);
           if (isPermanent(error)) {
             throw new PermanentError(`SMTP server refused the mail: ${message}`, { cause: error });
           }
@@ -106,7 +107,7 @@ export function email(options: EmailOptions, context: EmailContext = {}): Action
           context.logger?.debug("E-mail try {attempt} failed, retrying in {waitMs} ms: {error}", {
             attempt,
             waitMs,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
             rule: call.rule,
           }),
       });

@@ -7,6 +7,7 @@ import type {
 } from "../plugins/mod.ts";
 import { formatEventLine } from "./_event_line.ts";
 import { RotatingFile } from "./_rotating_file.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Parameters of `eventlogfile_action` (SPEC §5). */
 export const EVENTLOGFILE_PARAMS = {
@@ -69,7 +70,7 @@ export async function eventLogFile(
         if (lost === 0) {
           logger?.error("Cannot write events to {path}: {error}", {
             path: options.log_file_path,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
           });
         }
         lost += lines.length;

@@ -3,6 +3,7 @@ import type { ActionHandler, ActionPlugin, ParamValues, PluginLogger } from "../
 import { checkHttpStatus, describeFetchError, timeoutSignal } from "./_http.ts";
 import { DEFAULT_RETRY, retryBudgetMs, type RetryPolicy, withRetries } from "./_retry.ts";
 import { slackText } from "./_slack_message.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Parameters of `slack_action` (SPEC §5). */
 export const SLACK_PARAMS = {
@@ -71,7 +72,7 @@ export function slack(options: SlackOptions, context: SlackContext = {}): Action
           context.logger?.debug("Slack try {attempt} failed, retrying in {waitMs} ms: {error}", {
             attempt,
             waitMs,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
             rule: call.rule,
           }),
       });

@@ -3,6 +3,7 @@ import type { SshlogEvent } from "../plugins/mod.ts";
 import { fieldText } from "./_event_env.ts";
 import { checkHttpStatus, describeFetchError, timeoutSignal } from "./_http.ts";
 import { DEFAULT_RETRY, retryBudgetMs, type RetryPolicy, withRetries } from "./_retry.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Parameters of `webhook_action` (SPEC §5). */
 export const WEBHOOK_PARAMS = {
@@ -109,7 +110,7 @@ export function webhook(options: WebhookOptions, context: WebhookContext = {}): 
           context.logger?.debug("Webhook try {attempt} failed, retrying in {waitMs} ms: {error}", {
             attempt,
             waitMs,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
             rule: call.rule,
           }),
       });

@@ -2,6 +2,7 @@
 
 import { escapeText } from "../events/mod.ts";
 import { DEFAULT_SOCKET_PATH, IpcError } from "../ipc/mod.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Exit code: success. */
 export const EXIT_OK = 0;
@@ -135,7 +136,7 @@ export async function runtimeFailure(error: unknown): Promise<number> {
   if (error instanceof IpcError) {
     await writeStderr(`${escapeText(error.message)}\n`);
   } else {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await writeStderr(`Unexpected error: ${escapeText(message)}\n`);
   }
   if (envTruthy("SSHLOG_DEBUG") && error instanceof Error && error.stack) {

@@ -4,6 +4,7 @@ import { type ActionScope, resolveAction, textEntry, whereOf } from "./_actions.
 import { describeNode, plainValue, type YEntry, type YMap, type YNode } from "./_yaml_tree.ts";
 import type { ProblemList } from "./errors.ts";
 import type { ActionBinding, CompiledFilter, CompiledRule } from "./types.ts";
+import { errorMessage } from "../error_message.ts";
 
 const EVENT_KEYS = ["event", "triggers", "filters", "actions"];
 const KNOWN_TRIGGERS = new Set<string>(EVENT_TYPES);
@@ -110,7 +111,7 @@ function checkFilters(
       const test = plugin.create(plainValue(entry.value), { rule, logger });
       filters.push({ name: entry.key, triggers: judged, test, where: whereOf(file, entry.keyPos) });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       problems.error(file, entry.value.pos, `Filter "${entry.key}": ${message}`, error);
     }
   }

@@ -4,6 +4,7 @@ import { loadPlugins, type PluginLoadReport, PluginRegistry } from "../plugins/m
 import { compileConfig, type ConfigSource } from "./compile.ts";
 import { NO_POSITION, ProblemList } from "./errors.ts";
 import type { LoadResult } from "./types.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** The default configuration directory (SPEC §2), overridden by `SSHLOG_CONFIG_DIR`. */
 export const DEFAULT_CONFIG_DIR = "/etc/sshlog";
@@ -22,10 +23,6 @@ export function builtinRegistry(): PluginRegistry {
   return registry;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 async function readSources(confDir: string, problems: ProblemList): Promise<ConfigSource[]> {
   const names: string[] = [];
   try {
@@ -36,7 +33,7 @@ async function readSources(confDir: string, problems: ProblemList): Promise<Conf
     problems.error(
       confDir,
       NO_POSITION,
-      `Cannot read configuration directory: ${errorText(error)}`,
+      `Cannot read configuration directory: ${errorMessage(error)}`,
       error,
     );
     return [];
@@ -51,7 +48,7 @@ async function readSources(confDir: string, problems: ProblemList): Promise<Conf
       problems.error(
         path,
         NO_POSITION,
-        `Cannot read configuration file: ${errorText(error)}`,
+        `Cannot read configuration file: ${errorMessage(error)}`,
         error,
       );
     }
@@ -89,7 +86,7 @@ export async function loadConfig(
   try {
     plugins = await loadPlugins(pluginDir, registry);
   } catch (error) {
-    problems.warn(pluginDir, NO_POSITION, `Cannot read plug-in directory: ${errorText(error)}`);
+    problems.warn(pluginDir, NO_POSITION, `Cannot read plug-in directory: ${errorMessage(error)}`);
   }
   pluginWarnings(pluginDir, plugins, problems);
   const sources = await readSources(

@@ -20,6 +20,7 @@ import { checkKernel } from "./requirements.ts";
 import { setupLogging } from "./logging.ts";
 import { type DaemonOptions, parseDaemonOptions, UsageError } from "./options.ts";
 import { startRules } from "./rules.ts";
+import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["sshlog", "daemon"]);
 const USAGE = "Usage: sshlog daemon [--config-dir DIR] [--plugin-dir DIR] [--socket PATH] " +
@@ -67,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     tracer = Tracer.open(options.bpfObject);
   } catch (error) {
-    stderr(`Cannot load the BPF program "${options.bpfObject}": ${errorText(error)}`);
+    stderr(`Cannot load the BPF program "${options.bpfObject}": ${errorMessage(error)}`);
     return 1;
   }
   const hostname = Deno.hostname();
@@ -91,7 +92,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     await ipc.start();
   } catch (error) {
-    stderr(`Cannot serve the socket "${options.socket}": ${errorText(error)}`);
+    stderr(`Cannot serve the socket "${options.socket}": ${errorMessage(error)}`);
     tracer.close();
     return 1;
   }
@@ -175,10 +176,6 @@ async function waitForStop(onReload: () => Promise<void>): Promise<void> {
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   Deno.removeSignalListener("SIGHUP", reload);
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 const HELP = `sshlog daemon — capture every SSH session and serve the sshlog socket

@@ -1,5 +1,6 @@
 /** The daemon's settings, resolved once: flag, then environment, then default (SPEC §2). */
 import { parseArgs } from "node:util";
+import { errorMessage } from "../error_message.ts";
 
 /** Resolved daemon settings. */
 export interface DaemonOptions {
@@ -60,7 +61,7 @@ export function parseDaemonOptions(
       },
     }));
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
   const configDir = values["config-dir"] ?? env("SSHLOG_CONFIG_DIR") ?? "/etc/sshlog";
   const port = Number(values["diagnostic-web-port"] ?? env("SSHLOG_DIAGNOSTIC_WEB_PORT") ?? 5000);

@@ -6,6 +6,7 @@
 import { libbpfVersion } from "../../ffi/libbpf.ts";
 import { findPltStubs } from "../tracer/plt.ts";
 import { Tracer } from "../tracer/tracer.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** One check's outcome. */
 export interface CheckResult {
@@ -111,7 +112,7 @@ function checkBpf(objectPath: string): CheckResult {
     return {
       name: "BPF programs",
       ok: false,
-      detail: error instanceof Error ? error.message : String(error),
+      detail: errorMessage(error),
       fix: "check the kernel checks above; the daemon needs CAP_BPF, CAP_PERFMON (root)",
     };
   }

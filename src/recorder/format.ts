@@ -3,6 +3,8 @@
  * JSON array per event. Encodes and strictly parses single lines.
  */
 
+import { errorMessage } from "../error_message.ts";
+
 /** Event codes we write: output, input, resize, marker. */
 export const CAST_EVENT_CODES = ["o", "i", "r", "m"] as const;
 
@@ -132,7 +134,7 @@ export function parseCast(text: string): Cast {
     try {
       event = parseEvent(lines[i]!);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       throw new SyntaxError(`Line ${i + 1}: ${message}`, { cause: error });
     }
     if (event[0] < last) {

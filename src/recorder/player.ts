@@ -5,6 +5,7 @@
 
 import { type CastEvent, parseEvent, parseHeader } from "./format.ts";
 import { END_MARKER } from "./transcript.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Options of {@linkcode playCast}. */
 export interface PlayOptions {
@@ -50,7 +51,7 @@ export async function playCast(
     try {
       event = parseEvent(line);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       throw new SyntaxError(`Line ${lineNo}: ${message}`, { cause: error });
     }
     const [time, code, data] = event;

@@ -2,6 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { ActionHandler, SshlogEvent } from "../plugins/mod.ts";
 import { Fifo } from "./_fifo.ts";
 import { LogLimiter } from "./_log_limiter.ts";
+import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["sshlog", "rules"]);
 
@@ -187,7 +188,7 @@ export class ActionQueue {
         "Action {action} failed (rule {rule}, session {sessionId}): {error}",
         {
           ...properties,
-          error,
+          error: errorMessage(error),
         },
       );
     } finally {

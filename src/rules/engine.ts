@@ -4,6 +4,7 @@ import type { EventBus } from "../events/mod.ts";
 import type { ActionHandler, SshlogEvent } from "../plugins/mod.ts";
 import { LogOnce } from "./_log_limiter.ts";
 import { ActionQueue, type ActionQueueOptions, type ActionQueueStats } from "./action_queue.ts";
+import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["sshlog", "rules"]);
 
@@ -25,10 +26,6 @@ function byTrigger(rules: readonly CompiledRule[]): Map<string, CompiledRule[]> 
     }
   }
   return index;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -122,13 +119,13 @@ export class RuleEngine {
         result = filter.test(event);
       } catch (error) {
         this.#failClosed.warn(
-          `${rule.name}\0${filter.name}\0${errorText(error)}`,
+          `${rule.name}\0${filter.name}\0${errorMessage(error)}`,
           "Filter {filter} of rule {rule} cannot evaluate an event, so it is dropped: {reason}",
           {
             filter: filter.name,
             rule: rule.name,
             where: filter.where,
-            reason: errorText(error),
+            reason: errorMessage(error),
           },
         );
         return false;
@@ -169,7 +166,7 @@ export class RuleEngine {
           action: binding.name,
           plugin: binding.plugin.name,
           where: binding.where,
-          reason: errorText(error),
+          reason: errorMessage(error),
         });
       } finally {
         clearTimeout(timer);
