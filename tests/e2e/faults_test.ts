@@ -166,8 +166,10 @@ Deno.test({
       });
       assert.ok(daemon.alive, daemon.describe());
 
-      // Space again: a later session is written.
+      // Space again, more than the first session's backlog can take (what is still queued for it
+      // may be written now): a later session is written.
       await Deno.remove(filler);
+      await run(["mount", "-o", "remount,size=16m", dir]);
       const ok = await sshd.ssh(USER, ["/bin/echo disk-free-marker"]);
       assert.equal(ok.code, 0, ok.stderr);
       const later = await daemon.events.waitForSession(
