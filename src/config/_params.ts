@@ -12,25 +12,27 @@ function scalarText(node: YNode): string | undefined {
 
 function checkType(spec: ParamSpec, node: YNode): Checked {
   const value = node.kind === "scalar" ? node.value : undefined;
+  // A secret parameter's value is never repeated in a message (config check, daemon log).
+  const shown = spec.secret && node.kind === "scalar" && node.value !== null
+    ? "the value given"
+    : describeNode(node);
   switch (spec.type) {
     case "string": {
       const text = scalarText(node);
-      return text === undefined
-        ? { problem: `must be text, not ${describeNode(node)}` }
-        : { value: text };
+      return text === undefined ? { problem: `must be text, not ${shown}` } : { value: text };
     }
     case "integer":
       return typeof value === "number" && Number.isInteger(value)
         ? { value }
-        : { problem: `must be an integer, not ${describeNode(node)}` };
+        : { problem: `must be an integer, not ${shown}` };
     case "number":
       return typeof value === "number" && Number.isFinite(value)
         ? { value }
-        : { problem: `must be a number, not ${describeNode(node)}` };
+        : { problem: `must be a number, not ${shown}` };
     case "boolean":
       return typeof value === "boolean"
         ? { value }
-        : { problem: `must be true or false, not ${describeNode(node)}` };
+        : { problem: `must be true or false, not ${shown}` };
     case "string_list":
     case "string_or_list": {
       if (spec.type === "string_or_list" && node.kind === "scalar") {
@@ -38,7 +40,7 @@ function checkType(spec: ParamSpec, node: YNode): Checked {
         return text === undefined ? { problem: `must be text or a list of text` } : { value: text };
       }
       if (node.kind !== "seq") {
-        return { problem: `must be a list of text, not ${describeNode(node)}` };
+        return { problem: `must be a list of text, not ${shown}` };
       }
       const texts = node.items.map(scalarText);
       return texts.every((text) => text !== undefined)

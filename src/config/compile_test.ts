@@ -164,3 +164,23 @@ Deno.test("compileConfig() resolves references to actions defined in another fil
   assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
   assert.equal(result.config.rules[0]!.actions[0]!.params.log_file_path, "/tmp/x.log");
 });
+
+Deno.test("compileConfig() never repeats the value of a secret parameter in a problem", () => {
+  const registry = builtinRegistry();
+  registry.addAction({
+    kind: "action",
+    name: "pin_action",
+    params: { pin: { type: "integer", required: true, secret: true } },
+    create: () => ({ handle() {} }),
+  });
+  const text = `actions:
+  - action: door
+    plugin: pin_action
+    pin: hunter2-secret
+`;
+  const result = compileConfig([{ path: "pin.yaml", text }], registry);
+  assert.equal(result.ok, false);
+  const problems = result.ok ? "" : result.errors.map(String).join("\n");
+  assert.match(problems, /Parameter "pin" of "pin_action" must be an integer, not the value given/);
+  assert.ok(!problems.includes("hunter2"), problems);
+});

@@ -298,7 +298,7 @@ Deno.test({
         const r = await sshd.ssh(USER, [`/bin/echo ${marker}`]);
         assert.equal(r.code, 0, r.stderr);
       }
-      const logged = new Set([
+      const loggedTypes = new Set([
         "connection_established",
         "connection_close",
         "command_start",
@@ -310,7 +310,7 @@ Deno.test({
           (e) => e.event_type === "command_start" && e.argv[1] === marker,
         );
         assert.equal(events.filter(isType("command_finish")).length, 2, marker);
-        published.push(...events.filter((e) => logged.has(e.event_type)));
+        published.push(...events.filter((e) => loggedTypes.has(e.event_type)));
       }
       // Every event reaches the log although each network action fails for every one of them.
       const key = (e: SshlogEvent) => `${e.session_id} ${e.event_type} ${e.timestamp}`;

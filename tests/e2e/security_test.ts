@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startSshd, waitFor } from "./_harness/sshd.ts";
+import { ssh } from "./_harness/client.ts";
 import type { FileTransferEvent } from "../../src/events/types.ts";
 import { REPO_ROOT, runSshlog, SSHLOG, startDaemon } from "./_harness/daemon.ts";
 
@@ -185,6 +186,77 @@ Deno.test({
       ) {
         assert.ok(!stderr.includes(secret!), `the ${what} appears in the daemon log:\n${stderr}`);
       }
+    }
+  },
+});
+
+Deno.test({
+  name: "security: an sshd started by an ordinary user is not taken for a listener",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using sshd = await startSshd();
+    await sshd.ensureUser(USER);
+    await using daemon = await startDaemon();
+    const dir = await Deno.makeTempDir({ prefix: "sshlog-fake-sshd-" });
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = listener.addr.port;
+    listener.close();
+    let fake: Deno.ChildProcess | undefined;
+    try {
+      await Deno.writeTextFile(
+        join(dir, "sshd_config"),
+        [
+          `Port ${port}`,
+          "ListenAddress 127.0.0.1",
+          `HostKey ${dir}/host_key`,
+          "PidFile none",
+          "UsePAM no",
+          "StrictModes no",
+          "",
+        ].join("\n"),
+      );
+      const keygen = await new Deno.Command("ssh-keygen", {
+        args: ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")],
+      }).output();
+      assert.ok(keygen.success);
+      await new Deno.Command("chown", { args: ["-R", USER, dir] }).output();
+      // The same OpenSSH binary, run by the user: it can log that user in, but is not root's.
+      fake = new Deno.Command("runuser", {
+        args: ["-u", USER, "--", "/usr/sbin/sshd", "-D", "-e", "-f", join(dir, "sshd_config")],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await waitFor("the user's sshd to listen", async () => {
+        try {
+          (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+          return true;
+        } catch {
+          return undefined;
+        }
+      });
+      const mine = await ssh({ port }, USER, ["/bin/echo fake-listener-marker"]);
+      assert.equal(mine.code, 0, mine.stderr);
+      assert.match(mine.stdout, /fake-listener-marker/, "the user's sshd served the login");
+
+      // A session on the real sshd afterwards: once it is seen, the earlier one would have been.
+      await sshd.ssh(USER, ["/bin/echo after-fake-listener"]);
+      await daemon.events.waitForSession(
+        (e) => e.event_type === "command_start" && e.argv[1] === "after-fake-listener",
+      );
+      const all = daemon.events.events;
+      assert.ok(all.some((e) => JSON.stringify(e).includes("after-fake-listener")));
+      const leaked = all.filter((e) =>
+        JSON.stringify(e).includes("fake-listener-marker") ||
+        ("tcp_info" in e && e.tcp_info?.server_port === port)
+      );
+      assert.deepEqual(leaked, [], "nothing of the user's own sshd is reported");
+    } finally {
+      try {
+        fake?.kill("SIGTERM");
+        await fake?.status;
+      } catch { /* already gone */ }
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });
