@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { freePort } from "../../src/actions/_test_receivers.ts";
 import { startSshd, waitFor } from "./_harness/sshd.ts";
 import { isType, type SshlogEvent, startDaemon, terminalBytes } from "./_harness/daemon.ts";
 
@@ -250,9 +251,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sshlog-down-" });
     // A port nothing listens on (fetch refuses port 9 by itself): every receiver is down.
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const down = listener.addr.port;
-    listener.close();
+    const down = freePort();
     const config = `events:
   - event: everything
     triggers: [connection_established, connection_close, command_start, command_finish]

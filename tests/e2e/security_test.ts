@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startSshd, waitFor } from "./_harness/sshd.ts";
 import { ssh } from "./_harness/client.ts";
+import { freePort } from "../../src/actions/_test_receivers.ts";
 import type { FileTransferEvent } from "../../src/events/types.ts";
 import { REPO_ROOT, runSshlog, SSHLOG, startDaemon } from "./_harness/daemon.ts";
 
@@ -199,9 +200,7 @@ Deno.test({
     await sshd.ensureUser(USER);
     await using daemon = await startDaemon();
     const dir = await Deno.makeTempDir({ prefix: "sshlog-fake-sshd-" });
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = listener.addr.port;
-    listener.close();
+    const port = freePort();
     let fake: Deno.ChildProcess | undefined;
     try {
       await Deno.writeTextFile(
