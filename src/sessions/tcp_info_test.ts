@@ -107,20 +107,25 @@ Deno.test("tcpInfoFromSock() returns undefined when fd 0 was no TCP socket", () 
 });
 
 Deno.test("tcpInfoOf() finds the established connection a live process holds", async () => {
+  // A child process holds the only socket it has: this test process may hold
+  // other tests' connections at the same time.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const child = new Deno.Command("bash", {
+    args: ["-c", `exec 3<>/dev/tcp/127.0.0.1/${listener.addr.port}; read -r _`],
+    stdin: "piped",
+  }).spawn();
   const server = await listener.accept();
   try {
-    const found = tcpInfoOf(Deno.pid);
-    // This process holds both ends: either may be listed first.
-    const ports = [(client.localAddr as Deno.NetAddr).port, listener.addr.port];
+    const found = tcpInfoOf(child.pid);
+    const ports = [(server.remoteAddr as Deno.NetAddr).port, listener.addr.port];
     assert.ok(found, "no established connection found");
     assert.equal(found.client_ip, "127.0.0.1");
     assert.equal(found.server_ip, "127.0.0.1");
     const byNumber = (a: number, b: number) => a - b;
     assert.deepEqual([found.client_port, found.server_port].sort(byNumber), ports.sort(byNumber));
   } finally {
-    client.close();
+    await child.stdin.close();
+    await child.status;
     server.close();
     listener.close();
   }
