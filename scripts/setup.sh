@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything sshlog needs to build and test: Debian packages, the pinned Deno runtime in
-# .tools/, the npm dependencies, the BPF object and the "sshlog" group. Idempotent: a second run
-# only checks and returns.
+# .tools/, the npm dependencies, the BPF object, the web interface's files and the "sshlog" group.
+# "--tests" adds what only the test suite needs (Chromium). Idempotent: a second run only checks.
 set -euo pipefail
 
 readonly DENO_VERSION="2.9.6"
@@ -9,6 +9,8 @@ readonly APT_PACKAGES=(
   clang llvm libbpf-dev libbpf1 bpftool
   openssh-server openssh-client tmux debootstrap iproute2 procps acl binutils
 )
+# Only the test suite needs these ("setup.sh --tests"): the web interface is tested in Chromium.
+readonly TEST_APT_PACKAGES=(chromium)
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 repo_root="$(pwd)"
@@ -27,8 +29,12 @@ as_root() {
 }
 
 # --- Debian packages --------------------------------------------------------------------------
+wanted=("${APT_PACKAGES[@]}")
+if [[ "${1:-}" == "--tests" ]]; then
+  wanted+=("${TEST_APT_PACKAGES[@]}")
+fi
 missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
+for pkg in "${wanted[@]}"; do
   status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
   [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
 done
@@ -81,6 +87,11 @@ fi
 # --- BPF object -------------------------------------------------------------------------------
 if [[ -f scripts/build_bpf.sh ]]; then
   bash scripts/build_bpf.sh
+fi
+
+# --- web interface assets ----------------------------------------------------------------------
+if [[ -f scripts/build_web.sh ]]; then
+  bash scripts/build_web.sh
 fi
 
 # --- group for socket access ------------------------------------------------------------------

@@ -12,7 +12,7 @@ step() { printf '\n== %s\n' "$*" >&2; }
 
 if [[ "${SSHLOG_SKIP_SETUP:-0}" != "1" ]]; then
   step "setup"
-  bash scripts/setup.sh
+  bash scripts/setup.sh --tests
 fi
 
 deno="$PWD/.tools/node_modules/.bin/deno"

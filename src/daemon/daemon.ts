@@ -20,12 +20,15 @@ import { checkKernel } from "./requirements.ts";
 import { setupLogging } from "./logging.ts";
 import { type DaemonOptions, parseDaemonOptions, UsageError } from "./options.ts";
 import { startRules } from "./rules.ts";
+import { startWeb } from "./web.ts";
+import type { WebServer } from "../web/server.ts";
 import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["sshlog", "daemon"]);
 const USAGE = "Usage: sshlog daemon [--config-dir DIR] [--plugin-dir DIR] [--socket PATH] " +
   "[--logfile PATH] [--debug] [--enable-diagnostic-web] [--diagnostic-web-ip IP] " +
-  "[--diagnostic-web-port N] [--enable-session-injection]";
+  "[--diagnostic-web-port N] [--diagnostic-web-tls-cert PEM --diagnostic-web-tls-key PEM] " +
+  "[--enable-session-injection]";
 
 function stderr(line: string): void {
   Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
@@ -88,13 +91,28 @@ export async function run(args: string[]): Promise<number> {
     version: VERSION,
   });
   registerKillOp(ipc, assembler.sessions);
-  registerAttachOp(ipc, { sessions: assembler.sessions, bus, injection: options.sessionInjection });
+  const views = { sessions: assembler.sessions, bus, injection: options.sessionInjection };
+  registerAttachOp(ipc, views);
   try {
     await ipc.start();
   } catch (error) {
     stderr(`Cannot serve the socket "${options.socket}": ${errorMessage(error)}`);
     tracer.close();
     return 1;
+  }
+  let web: WebServer | undefined;
+  if (options.web.enabled) {
+    try {
+      web = await startWeb(options.web, { ...views, recordingDirs: () => rules.recordingDirs() });
+    } catch (error) {
+      stderr(
+        `Cannot serve the web interface on ${options.web.ip}:${options.web.port}: ` +
+          errorMessage(error),
+      );
+      await ipc.close();
+      tracer.close();
+      return 1;
+    }
   }
   const gaps = new GapReporter(hostname);
   let sinceSweep = 0;
@@ -110,9 +128,6 @@ export async function run(args: string[]): Promise<number> {
       assembler.sweep(bootTimeNs());
     }
   }, 1000);
-  if (options.web.enabled) {
-    log.warn("The diagnostic web interface is not in this build yet"); // TODO(#7)
-  }
   log.info("sshlog {version} capturing; socket {socket}", {
     version: VERSION,
     socket: options.socket,
@@ -124,6 +139,7 @@ export async function run(args: string[]): Promise<number> {
   await waitForStop(() => rules.reload());
   clearInterval(gapTimer);
   btmp.stop();
+  await web?.close();
   await ipc.close();
   tracer.close();
   await drained;
@@ -191,10 +207,16 @@ Options:
   --enable-diagnostic-web       serve the web interface (SSHLOG_ENABLE_DIAGNOSTIC_WEB)
   --diagnostic-web-ip IP        (SSHLOG_DIAGNOSTIC_WEB_IP, default 127.0.0.1)
   --diagnostic-web-port N       (SSHLOG_DIAGNOSTIC_WEB_PORT, default 5000)
+  --diagnostic-web-tls-cert PEM serve HTTPS with this certificate (SSHLOG_WEB_TLS_CERT)
+  --diagnostic-web-tls-key PEM  and this private key (SSHLOG_WEB_TLS_KEY)
   --enable-session-injection    allow interactive attach (SSHLOG_ENABLE_SESSION_INJECTION)
+
+The web interface's login is SSHLOG_WEB_USER (default admin) and SSHLOG_WEB_PASS (or the first
+line of the file SSHLOG_WEB_PASS_FILE); it is never served without a password.
 
 Examples:
   sshlog daemon
+  SSHLOG_WEB_USER=ops SSHLOG_WEB_PASS_FILE=/etc/sshlog/web.pass sshlog daemon --enable-diagnostic-web
   sshlog daemon --config-dir /etc/sshlog --logfile /var/log/sshlog/sshlogd.log
   SSHLOG_DEBUG=1 sshlog daemon --socket /tmp/sshlog.sock
 `;

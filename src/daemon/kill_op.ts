@@ -8,6 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import type { IpcEnvelope, IpcServer } from "../ipc/mod.ts";
 import { IpcError } from "../ipc/mod.ts";
 import type { LiveSessions } from "../sessions/live_sessions.ts";
+import type { Session } from "../sessions/session.ts";
 
 const log = getLogger(["sshlog", "daemon"]);
 const KILL_GRACE_MS = 3000;
@@ -31,6 +32,23 @@ function signal(pid: number, sig: Deno.Signal): boolean {
   }
 }
 
+/** Ends a tracked session: SIGTERM to its sshd, SIGKILL after the grace time; `by` is logged. */
+export function killSession(session: Session, by: string): void {
+  const { ptsPid, id, username } = session.init;
+  log.info("{by} kills session {id} of {user}: SIGTERM to sshd {pid}", {
+    by,
+    id,
+    user: username,
+    pid: ptsPid,
+  });
+  signal(ptsPid, "SIGTERM");
+  setTimeout(() => {
+    if (!session.closed && signal(ptsPid, "SIGKILL")) {
+      log.warn("sshd {pid} of session {id} ignored SIGTERM: sent SIGKILL", { pid: ptsPid, id });
+    }
+  }, KILL_GRACE_MS);
+}
+
 /** Adds the `kill` op to the daemon's socket. */
 export function registerKillOp(server: IpcServer, sessions: LiveSessions): void {
   server.handle("kill", {
@@ -40,18 +58,7 @@ export function registerKillOp(server: IpcServer, sessions: LiveSessions): void 
       if (!session) {
         throw new IpcError(`No live session matches ${JSON.stringify(request.session)}`, "refused");
       }
-      const { ptsPid, id, username } = session.init;
-      log.info("Killing session {id} of {user}: SIGTERM to sshd {pid}", {
-        id,
-        user: username,
-        pid: ptsPid,
-      });
-      signal(ptsPid, "SIGTERM");
-      setTimeout(() => {
-        if (!session.closed && signal(ptsPid, "SIGKILL")) {
-          log.warn("sshd {pid} of session {id} ignored SIGTERM: sent SIGKILL", { pid: ptsPid, id });
-        }
-      }, KILL_GRACE_MS);
+      killSession(session, "A socket client");
       connection.send({ ok: true, session: session.snapshot() });
     },
   });

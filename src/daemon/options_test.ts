@@ -9,7 +9,13 @@ Deno.test("parseDaemonOptions() uses the SPEC defaults", () => {
   assert.equal(o.pluginDir, "/etc/sshlog/plugins");
   assert.equal(o.socket, "/var/run/sshlogd.sock");
   assert.equal(o.debug, false);
-  assert.deepEqual(o.web, { enabled: false, ip: "127.0.0.1", port: 5000 });
+  assert.deepEqual(o.web, {
+    enabled: false,
+    ip: "127.0.0.1",
+    port: 5000,
+    user: "admin",
+    password: "",
+  });
   assert.equal(o.sessionInjection, false);
 });
 
@@ -38,5 +44,55 @@ Deno.test("parseDaemonOptions() rejects a web port out of range", () => {
   assert.throws(
     () => parseDaemonOptions(["--diagnostic-web-port", "70000"], noEnv),
     (e: unknown) => e instanceof UsageError && /^Invalid --diagnostic-web-port/.test(e.message),
+  );
+});
+
+Deno.test("parseDaemonOptions() refuses the web interface without a password", () => {
+  assert.throws(
+    () => parseDaemonOptions(["--enable-diagnostic-web"], noEnv),
+    (e: unknown) => e instanceof UsageError && /needs a password/.test(e.message),
+  );
+  const env: Record<string, string> = { SSHLOG_ENABLE_DIAGNOSTIC_WEB: "1", SSHLOG_WEB_USER: "ops" };
+  assert.throws(() => parseDaemonOptions([], (n) => env[n]), UsageError);
+});
+
+Deno.test("parseDaemonOptions() reads the web credentials and TLS files from the environment", () => {
+  const env: Record<string, string> = {
+    SSHLOG_ENABLE_DIAGNOSTIC_WEB: "yes",
+    SSHLOG_WEB_USER: "ops",
+    SSHLOG_WEB_PASS: "s3cret",
+    SSHLOG_DIAGNOSTIC_WEB_IP: "::1",
+    SSHLOG_WEB_TLS_CERT: "/c.pem",
+    SSHLOG_WEB_TLS_KEY: "/k.pem",
+  };
+  const o = parseDaemonOptions([], (n) => env[n]);
+  assert.deepEqual(o.web, {
+    enabled: true,
+    ip: "::1",
+    port: 5000,
+    user: "ops",
+    password: "s3cret",
+    tls: { certFile: "/c.pem", keyFile: "/k.pem" },
+  });
+});
+
+Deno.test("parseDaemonOptions() reads the web password from SSHLOG_WEB_PASS_FILE", () => {
+  const file = Deno.makeTempFileSync();
+  try {
+    Deno.writeTextFileSync(file, "from-file\n");
+    const env: Record<string, string> = {
+      SSHLOG_ENABLE_DIAGNOSTIC_WEB: "1",
+      SSHLOG_WEB_PASS_FILE: file,
+    };
+    assert.equal(parseDaemonOptions([], (n) => env[n]).web.password, "from-file");
+  } finally {
+    Deno.removeSync(file);
+  }
+});
+
+Deno.test("parseDaemonOptions() wants both TLS files or neither", () => {
+  assert.throws(
+    () => parseDaemonOptions(["--diagnostic-web-tls-cert", "/c.pem"], noEnv),
+    (e: unknown) => e instanceof UsageError && /needs both/.test(e.message),
   );
 });

@@ -1,6 +1,6 @@
 /** Loads the configuration at start (exit 2 when invalid) and on SIGHUP (keeps the old one). */
 import { getLogger } from "@logtape/logtape";
-import { loadConfig } from "../config/mod.ts";
+import { type CompiledConfig, loadConfig } from "../config/mod.ts";
 import type { EventBus } from "../events/bus.ts";
 import { RuleEngine } from "../rules/mod.ts";
 import type { DaemonOptions } from "./options.ts";
@@ -11,6 +11,16 @@ const log = getLogger(["sshlog", "daemon"]);
 export interface RunningRules {
   reload(): Promise<void>;
   stop(): Promise<void>;
+  /** The folders the running configuration's session logs record into. */
+  recordingDirs(): string[];
+}
+
+/** The `log_directory` of every sessionlog_action binding of `config`, without duplicates. */
+function recordingDirsOf(config: CompiledConfig): string[] {
+  const dirs = config.actions
+    .filter((a) => a.plugin.name === "sessionlog_action")
+    .map((a) => String(a.params.log_directory).replace(/\/+$/, "") || "/");
+  return [...new Set(dirs)];
 }
 
 /** Starts the rule engine; returns the exit code (2) when the configuration is invalid. */
@@ -30,7 +40,8 @@ export async function startRules(
     return 2;
   }
   for (const w of first.config.warnings) log.warn("{problem}", { problem: w.toString() });
-  const engine = new RuleEngine(first.config);
+  let current = first.config;
+  const engine = new RuleEngine(current);
   await engine.start(bus);
   return {
     async reload() {
@@ -42,8 +53,10 @@ export async function startRules(
       }
       for (const w of next.config.warnings) log.warn("{problem}", { problem: w.toString() });
       await engine.reload(next.config);
+      current = next.config;
       log.info("Configuration reloaded");
     },
     stop: () => engine.stop(),
+    recordingDirs: () => recordingDirsOf(current),
   };
 }

@@ -134,6 +134,8 @@ export interface TerminalInputEvent extends SessionFields {
   injected?: boolean;
   "admin_user"?: string;
   "admin_uid"?: number;
+  via?: "socket" | "web";
+  "admin_ip"?: string;
 }
 
 /** The session's terminal got a size: at allocation, and each time the client's window changed. */
@@ -157,6 +159,10 @@ export interface SessionAttachEvent extends SessionFields {
   "admin_user": string;
   "admin_uid": number;
   mode: "readonly" | "interactive";
+  /** How the administrator came: `sshlog attach` over the socket, or the web interface. */
+  via?: "socket" | "web";
+  /** The web client's address, when `via` is "web". */
+  "admin_ip"?: string;
 }
 
 /** The kernel or daemon had to drop data. */
