@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything sshlog needs to build and test: Debian packages, the pinned Deno runtime in
 # .tools/, the npm dependencies, the BPF object, the web interface's files and the "sshlog" group.
-# "--tests" adds what only the test suite needs (Chromium). Idempotent: a second run only checks.
+# "--packaging" adds what building the packages needs, "--tests" that and what only the test suite
+# needs (Chromium, lintian, rpmlint). Idempotent: a second run only checks.
 set -euo pipefail
 
 readonly DENO_VERSION="2.9.6"
@@ -9,8 +10,11 @@ readonly APT_PACKAGES=(
   clang llvm libbpf-dev libbpf1 bpftool
   openssh-server openssh-client tmux debootstrap iproute2 procps acl binutils
 )
-# Only the test suite needs these ("setup.sh --tests"): the web interface is tested in Chromium.
-readonly TEST_APT_PACKAGES=(chromium)
+# Building the packages and repositories ("setup.sh --packaging", scripts/build_packages.sh).
+readonly PACKAGING_APT_PACKAGES=(rpm createrepo-c apt-utils gnupg)
+# The test suite ("setup.sh --tests") also checks the packages, the web interface in Chromium,
+# and the unit file.
+readonly TEST_APT_PACKAGES=("${PACKAGING_APT_PACKAGES[@]}" chromium lintian rpmlint systemd)
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 repo_root="$(pwd)"
@@ -30,9 +34,12 @@ as_root() {
 
 # --- Debian packages --------------------------------------------------------------------------
 wanted=("${APT_PACKAGES[@]}")
-if [[ "${1:-}" == "--tests" ]]; then
-  wanted+=("${TEST_APT_PACKAGES[@]}")
-fi
+case "${1:-}" in
+  --tests) wanted+=("${TEST_APT_PACKAGES[@]}") ;;
+  --packaging) wanted+=("${PACKAGING_APT_PACKAGES[@]}") ;;
+  "") ;;
+  *) log "Unknown option \"$1\": use --tests, --packaging or nothing"; exit 2 ;;
+esac
 missing=()
 for pkg in "${wanted[@]}"; do
   status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"

@@ -4,6 +4,11 @@ export interface RotatingFileOptions {
   maxBytes: number;
   /** Rotated files kept beside the current one (`.1` newest … `.N` oldest); 0 truncates. */
   backups: number;
+  /**
+   * How often (ms) to check that the path still names the open file, so that a file moved away
+   * by logrotate is followed by a new one [1000].
+   */
+  reopenCheckMs?: number;
 }
 
 function dirName(path: string): string {
@@ -34,20 +39,46 @@ export class RotatingFile {
   #options: RotatingFileOptions;
   #file: Deno.FsFile;
   #size: number;
+  #ino: number | null;
+  #checkedMs = Date.now();
 
-  private constructor(path: string, options: RotatingFileOptions, file: Deno.FsFile, size: number) {
+  private constructor(
+    path: string,
+    options: RotatingFileOptions,
+    file: Deno.FsFile,
+    stat: Deno.FileInfo,
+  ) {
     this.#path = path;
     this.#options = options;
     this.#file = file;
-    this.#size = size;
+    this.#size = stat.size;
+    this.#ino = stat.ino;
   }
 
   /** Opens (creating with mode 0600, its directory with 0700) the file for appending. */
   static async open(path: string, options: RotatingFileOptions): Promise<RotatingFile> {
     await Deno.mkdir(dirName(path), { recursive: true, mode: 0o700 });
     const file = await openPrivate(path);
-    const { size } = await file.stat();
-    return new RotatingFile(path, options, file, size);
+    return new RotatingFile(path, options, file, await file.stat());
+  }
+
+  /** Reopens the path when something else (logrotate, an administrator) moved the file away. */
+  async #followMoves(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#checkedMs < (this.#options.reopenCheckMs ?? 1000)) return;
+    this.#checkedMs = now;
+    let current: number | null | undefined;
+    try {
+      current = (await Deno.lstat(this.#path)).ino;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    if (current !== undefined && current === this.#ino) return;
+    this.#file.close();
+    this.#file = await openPrivate(this.#path);
+    const stat = await this.#file.stat();
+    this.#size = stat.size;
+    this.#ino = stat.ino;
   }
 
   /**
@@ -55,6 +86,7 @@ export class RotatingFile {
    * its size limit (a single line longer than the limit gets a file of its own).
    */
   async writeLines(lines: readonly Uint8Array[]): Promise<void> {
+    await this.#followMoves();
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
     for (const line of lines) {
@@ -105,5 +137,6 @@ export class RotatingFile {
     }
     this.#file = await openPrivate(this.#path);
     this.#size = 0;
+    this.#ino = (await this.#file.stat()).ino;
   }
 }
