@@ -27,6 +27,7 @@ const SYMBOLS = {
   libbpf_num_possible_cpus: { parameters: [], result: "i32" },
   libbpf_major_version: { parameters: [], result: "u32" },
   libbpf_minor_version: { parameters: [], result: "u32" },
+  libbpf_probe_bpf_map_type: { parameters: ["i32", "pointer"], result: "i32" },
   ring_buffer__new: { parameters: ["i32", "function", "pointer", "pointer"], result: "pointer" },
   ring_buffer__consume: { parameters: ["pointer"], result: "i32" },
   ring_buffer__epoll_fd: { parameters: ["pointer"], result: "i32" },
@@ -206,6 +207,19 @@ export function possibleCpus(): number {
 /** The loaded libbpf's version, e.g. "1.1". */
 export function libbpfVersion(): string {
   return `${bpf().libbpf_major_version()}.${bpf().libbpf_minor_version()}`;
+}
+
+/** BPF_MAP_TYPE_RINGBUF in enum bpf_map_type (linux/bpf.h). */
+const BPF_MAP_TYPE_RINGBUF = 27;
+
+/**
+ * Whether the running kernel offers BPF ring buffers (Linux 5.8+): libbpf creates one to see.
+ * @throws {LibbpfError} when the probe itself fails (e.g. no permission to use bpf())
+ */
+export function kernelHasRingBuffer(): boolean {
+  const result = bpf().libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, null);
+  if (result < 0) throw new LibbpfError("probe the BPF ring buffer", result);
+  return result === 1;
 }
 
 /** A libbpf ring buffer whose samples are delivered to a JS callback on the JS thread. */

@@ -12,9 +12,11 @@ readonly APT_PACKAGES=(
 )
 # Building the packages and repositories ("setup.sh --packaging", scripts/build_packages.sh).
 readonly PACKAGING_APT_PACKAGES=(rpm createrepo-c apt-utils gnupg)
-# The test suite ("setup.sh --tests") also checks the packages, the web interface in Chromium,
-# and the unit file.
-readonly TEST_APT_PACKAGES=("${PACKAGING_APT_PACKAGES[@]}" chromium lintian rpmlint systemd)
+# The test suite ("setup.sh --tests") also checks the packages (lintian, rpmlint, the unit file),
+# the container (podman with runc) and the web interface (Chromium).
+readonly TEST_APT_PACKAGES=(
+  "${PACKAGING_APT_PACKAGES[@]}" lintian rpmlint systemd podman runc chromium
+)
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 repo_root="$(pwd)"

@@ -3,7 +3,7 @@
  * bpf_loop() (5.17 and later), libbpf, OpenSSH's sshd, root. Each check says what is wrong and how to fix it;
  * `sshlog doctor` prints them all, the daemon refuses to start on the kernel ones.
  */
-import { libbpfVersion } from "../../ffi/libbpf.ts";
+import { kernelHasRingBuffer, libbpfVersion } from "../../ffi/libbpf.ts";
 import { findPltStubs } from "../tracer/plt.ts";
 import { Tracer } from "../tracer/tracer.ts";
 import { errorMessage } from "../error_message.ts";
@@ -96,6 +96,25 @@ async function checkSshd(): Promise<CheckResult[]> {
   ];
 }
 
+function checkRingBuffer(): CheckResult {
+  const name = "ring buffer";
+  if (Deno.uid() !== 0) {
+    return { name, ok: false, detail: "not checked: not root", fix: "run sshlog doctor as root" };
+  }
+  try {
+    return kernelHasRingBuffer()
+      ? { name, ok: true, detail: "the kernel creates BPF ring buffers" }
+      : {
+        name,
+        ok: false,
+        detail: "the kernel has no BPF ring buffer (BPF_MAP_TYPE_RINGBUF)",
+        fix: "run a kernel 5.8 or later (5.17 or later for sshlog)",
+      };
+  } catch (error) {
+    return { name, ok: false, detail: errorMessage(error), fix: "run sshlog doctor as root" };
+  }
+}
+
 function checkBpf(objectPath: string): CheckResult {
   if (Deno.uid() !== 0) {
     return {
@@ -140,6 +159,7 @@ export async function allChecks(
   return [
     ...checkKernel(),
     checkLibbpf(),
+    checkRingBuffer(),
     ...await checkSshd(),
     checkBpf(options.bpfObject),
     group ? { name: "group sshlog", ok: true, detail: "exists: its members may use the socket" } : {

@@ -5,7 +5,7 @@ import { runSshlog } from "./_harness/daemon.ts";
 Deno.test("sshlog doctor passes every check on a machine that runs sshlog", async () => {
   const result = await runSshlog(["doctor", "--socket", "/nonexistent/sshlogd.sock"]);
   assert.equal(result.code, 0, result.stdout + result.stderr);
-  for (const check of ["kernel", "kernel BTF", "libbpf", "sshd", "BPF programs"]) {
+  for (const check of ["kernel", "kernel BTF", "libbpf", "ring buffer", "sshd", "BPF programs"]) {
     assert.match(result.stdout, new RegExp(`^ok +${check} `, "m"));
   }
   assert.match(result.stdout, /This machine can run sshlog/);

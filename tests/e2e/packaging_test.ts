@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { run } from "./_harness/_process.ts";
 import { ensureDebianRoot } from "./_harness/debian_root.ts";
 import { startSshd, waitFor } from "./_harness/sshd.ts";
-import { REPO_ROOT } from "./_harness/daemon.ts";
+import { REPO_ROOT, startDaemon } from "./_harness/daemon.ts";
 
 const USER = "sshlogtest";
 const REPO_IN_ROOT = "/srv/sshlog-repo";
@@ -264,5 +264,34 @@ Deno.test({
       }
       await Deno.remove(work, { recursive: true }).catch(() => {});
     }
+  },
+});
+
+Deno.test({
+  name: "packaging: the unit's capability bounding set is enough to capture sessions",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const unit = await Deno.readTextFile(join(REPO_ROOT, "packaging/sshlog.service"));
+    const caps = /^CapabilityBoundingSet=(.*)$/m.exec(unit)![1]!.trim().split(/\s+/);
+    const bounding = ["-all", ...caps.map((c) => `+${c.replace(/^CAP_/, "").toLowerCase()}`)];
+    await using sshd = await startSshd();
+    await sshd.ensureUser(USER);
+    await using daemon = await startDaemon({
+      wrapper: [
+        "setpriv",
+        "--no-new-privs",
+        `--bounding-set=${bounding.join(",")}`,
+        "--inh-caps=-all",
+      ],
+    });
+    const result = await sshd.ssh(USER, ["/bin/echo bounded-marker-$((6*7))"]);
+    assert.equal(result.code, 0, result.stderr);
+    const finish = await daemon.events.waitForType(
+      "command_finish",
+      (e) => e.args.includes("bounded-marker-42") && e.tcp_info.server_port === sshd.port,
+    );
+    assert.equal(finish.stdout, "bounded-marker-42\n");
+    assert.doesNotMatch(daemon.stderr, /Cannot hook|Permission denied/);
   },
 });

@@ -163,9 +163,17 @@ events:
       assert.equal(attach.via, "web");
       assert.equal(attach.mode, "readonly");
 
-      // The event feed shows the hostile command as text too.
+      // The event feed shows the hostile command and a hostile uploaded file name as text too.
+      const local = join(recordings, "plain.txt");
+      await Deno.writeTextFile(local, "payload\n");
+      const fileName = "<img src=x onerror=alert(2)>.txt";
+      const put = await sshd.sftp(USER, [`put ${local} "${fileName}"`]);
+      assert.equal(put.code, 0, put.stderr);
       await page.click("#nav-events");
       await page.locator("#events td.details", { hasText: HOSTILE }).first().waitFor();
+      await page.locator("#events tr[data-event-type=file_upload] td.details", {
+        hasText: fileName,
+      }).first().waitFor();
       assert.equal(await page.locator("#events img").count(), 0);
       await screenshot(page, "web-events");
 

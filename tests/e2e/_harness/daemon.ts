@@ -37,6 +37,8 @@ export interface DaemonOptions {
   args?: string[];
   /** Extra environment variables for the daemon. Default: none. */
   env?: Record<string, string>;
+  /** A command the daemon runs under, e.g. `["setpriv", "--no-new-privs"]`. Default: none. */
+  wrapper?: string[];
   /** Milliseconds to wait for the socket to answer. Default 30000. */
   startTimeoutMs?: number;
   /**
@@ -354,8 +356,18 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<DaemonHa
     await Deno.writeTextFile(join(configDir, "conf.d", name), text);
   }
   const socket = join(dir, "sshlog.sock");
-  const process = new Deno.Command(SSHLOG, {
-    args: ["daemon", "--socket", socket, "--config-dir", configDir, ...(options.args ?? [])],
+  const argv = [
+    ...(options.wrapper ?? []),
+    SSHLOG,
+    "daemon",
+    "--socket",
+    socket,
+    "--config-dir",
+    configDir,
+    ...(options.args ?? []),
+  ];
+  const process = new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
     env: { NO_COLOR: "1", ...options.env },
     stdin: "null",
     stdout: "null",
