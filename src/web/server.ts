@@ -157,7 +157,12 @@ export function startWebServer(options: WebServerOptions): WebServer {
     }
     const session = /^\/api\/sessions\/([^/]{1,256})\/(view|kill)$/.exec(path);
     if (session) {
-      const key = decodeURIComponent(session[1]!);
+      let key: string;
+      try {
+        key = decodeURIComponent(session[1]!);
+      } catch {
+        return problem("Malformed session key", 400);
+      }
       if (session[2] === "kill" && changes) {
         return backend.kill(key, who)
           ? json({ ok: true })
@@ -182,7 +187,13 @@ export function startWebServer(options: WebServerOptions): WebServer {
     if (cast && !changes) {
       const found = (await backend.recordings({})).find((r) => r.session_id === cast[1]);
       if (!found) return problem("No such recording", 404);
-      const file = await Deno.open(found.cast_path, { read: true });
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(found.cast_path, { read: true });
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return problem("No such recording", 404);
+        throw error;
+      }
       return new Response(file.readable, {
         headers: { "Content-Type": "application/x-asciicast; charset=utf-8" },
       });

@@ -284,3 +284,16 @@ Deno.test("web server: too many failed logins lock the address out", async () =>
     assert.equal(locked.status, 429, "even the right password waits out the lock");
   });
 });
+
+Deno.test("web server: a malformed session key is a 400, not a failure", async () => {
+  await withServer(async (base) => {
+    const cookie = await cookieOf(base);
+    const me = await (await fetch(`${base}/api/me`, { headers: { Cookie: cookie } })).json();
+    const response = await fetch(`${base}/api/sessions/%E0%A4%A/kill`, {
+      method: "POST",
+      headers: { Cookie: cookie, "X-CSRF-Token": me.csrf },
+    });
+    await response.body?.cancel();
+    assert.equal(response.status, 400);
+  });
+});
