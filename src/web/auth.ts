@@ -61,8 +61,8 @@ export class WebAuth {
     this.#now = now;
   }
 
-  /** Checks credentials from `address`; on success opens a login session. */
-  async login(user: string, password: string, address: string): Promise<LoginResult> {
+  /** Checks credentials from `address`, counting failures per address for the lock-out. */
+  async check(user: string, password: string, address: string): Promise<"ok" | "wrong" | "locked"> {
     const now = this.#now();
     const failures = this.#failures.get(address);
     if (failures && now - failures.firstMs > FAILURE_WINDOW_MS) this.#failures.delete(address);
@@ -70,17 +70,28 @@ export class WebAuth {
     // Both comparisons always run, so that the time says nothing about which one failed.
     const userOk = await constantTimeEqual(user, this.#user);
     const passwordOk = await constantTimeEqual(password, this.#password);
-    if (locked) return { ok: false, reason: "locked" };
+    if (locked) return "locked";
     if (!userOk || !passwordOk) {
       const f = this.#failures.get(address) ?? { count: 0, firstMs: now };
       f.count++;
       this.#failures.set(address, f);
       if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
-      return { ok: false, reason: "wrong" };
+      return "wrong";
     }
     this.#failures.delete(address);
+    return "ok";
+  }
+
+  /** Checks credentials from `address`; on success opens a login session. */
+  async login(user: string, password: string, address: string): Promise<LoginResult> {
+    const verdict = await this.check(user, password, address);
+    if (verdict !== "ok") return { ok: false, reason: verdict };
     const token = randomToken();
-    const session = { user: this.#user, csrf: randomToken(), expiresMs: now + SESSION_TTL_MS };
+    const session = {
+      user: this.#user,
+      csrf: randomToken(),
+      expiresMs: this.#now() + SESSION_TTL_MS,
+    };
     this.#sessions.set(token, session);
     if (this.#sessions.size > MAX_SESSIONS) {
       this.#sessions.delete(this.#sessions.keys().next().value!);
@@ -104,6 +115,24 @@ export class WebAuth {
   logout(token: string | undefined): void {
     if (token) this.#sessions.delete(token);
   }
+}
+
+/** User and password of an `Authorization: Basic` header, or undefined. */
+export function basicCredentials(
+  header: string | null,
+): { user: string; password: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]{1,1024})$/i.exec(header ?? "");
+  if (!match) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0)),
+    );
+  } catch {
+    return undefined;
+  }
+  const colon = text.indexOf(":");
+  return colon < 0 ? undefined : { user: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
 /** The value of cookie `name` in a Cookie header. */

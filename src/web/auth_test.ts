@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { constantTimeEqual, cookieValue, WebAuth } from "./auth.ts";
+import { basicCredentials, constantTimeEqual, cookieValue, WebAuth } from "./auth.ts";
 
 Deno.test("WebAuth refuses to exist without a password", () => {
   assert.throws(() => new WebAuth("admin", ""), /needs a password/);
@@ -39,4 +39,15 @@ Deno.test("cookieValue() finds one cookie among several", () => {
   assert.equal(cookieValue("a=1; sshlog_session=abc; b=2", "sshlog_session"), "abc");
   assert.equal(cookieValue(null, "sshlog_session"), undefined);
   assert.equal(cookieValue("xsshlog_session=1", "sshlog_session"), undefined);
+});
+
+Deno.test("basicCredentials() decodes user and password, and refuses the malformed", () => {
+  assert.deepEqual(basicCredentials(`Basic ${btoa("admin:pa:ss")}`), {
+    user: "admin",
+    password: "pa:ss",
+  });
+  assert.equal(basicCredentials("Basic !!!"), undefined);
+  assert.equal(basicCredentials(`Basic ${btoa("no-colon")}`), undefined);
+  assert.equal(basicCredentials("Bearer x"), undefined);
+  assert.equal(basicCredentials(null), undefined);
 });

@@ -7,7 +7,13 @@
 import { getLogger } from "@logtape/logtape";
 import type { RecordingInfo } from "../recorder/mod.ts";
 import type { Asset } from "./assets.ts";
-import { cookieValue, type LoginSession, SESSION_COOKIE, WebAuth } from "./auth.ts";
+import {
+  basicCredentials,
+  cookieValue,
+  type LoginSession,
+  SESSION_COOKIE,
+  WebAuth,
+} from "./auth.ts";
 import type { WebBackend, WebUser } from "./backend.ts";
 import { applySecurityHeaders } from "./headers.ts";
 import { serveEventFeed, serveSessionView } from "./live.ts";
@@ -122,6 +128,29 @@ export function startWebServer(options: WebServerOptions): WebServer {
     return problem("Login required", 401);
   }
 
+  /**
+   * Scripts (curl -u) may send `Authorization: Basic` on each request instead of logging in. It
+   * opens no login session, and its CSRF token is never shown, so it can only read.
+   */
+  async function basicLogin(
+    request: Request,
+    address: string,
+  ): Promise<LoginSession | "refused" | undefined> {
+    const credentials = basicCredentials(request.headers.get("Authorization"));
+    if (!credentials) return undefined;
+    const verdict = await auth.check(credentials.user, credentials.password, address);
+    if (verdict === "ok") {
+      return { user: credentials.user, csrf: crypto.randomUUID(), expiresMs: 0 };
+    }
+    log.warn("Failed web authentication as {user} from {address}: {why}", {
+      user: credentials.user.slice(0, 64),
+      address,
+      why: verdict,
+    });
+    await new Promise((resolve) => setTimeout(resolve, FAILED_LOGIN_DELAY_MS));
+    return "refused";
+  }
+
   function upgrade(request: Request, serve: (socket: WebSocket) => void): Response {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return problem("This route is a WebSocket", 426);
@@ -214,7 +243,14 @@ export function startWebServer(options: WebServerOptions): WebServer {
     const remote = info.remoteAddr as Deno.NetAddr;
     const address = remote.hostname ?? "unknown";
     if (path === "/login") return await handleLogin(request, address);
-    const login = auth.session(cookieValue(request.headers.get("Cookie"), SESSION_COOKIE));
+    const login = auth.session(cookieValue(request.headers.get("Cookie"), SESSION_COOKIE)) ??
+      await basicLogin(request, address);
+    if (login === "refused") {
+      return new Response(JSON.stringify({ error: "Wrong user name or password" }), {
+        status: 401,
+        headers: { "Content-Type": "application/json; charset=utf-8" },
+      });
+    }
     if (!login) return unauthenticated(request, path);
     if (path.startsWith("/api/")) {
       return await handleApi(request, path, url, login, { user: login.user, address });

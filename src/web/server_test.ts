@@ -297,3 +297,26 @@ Deno.test("web server: a malformed session key is a 400, not a failure", async (
     assert.equal(response.status, 400);
   });
 });
+
+Deno.test("web server: scripts may read with Basic authentication but not change anything", async () => {
+  await withServer(async (base, backend) => {
+    const basic = (user: string, password: string) => ({
+      Authorization: `Basic ${btoa(`${user}:${password}`)}`,
+    });
+    const sessions = await fetch(`${base}/api/sessions`, {
+      headers: basic("admin", "correct horse"),
+    });
+    assert.equal(sessions.status, 200);
+    assert.equal((await sessions.json()).sessions[0].session_id, "s1");
+    const wrong = await fetch(`${base}/api/sessions`, { headers: basic("admin", "nope") });
+    await wrong.body?.cancel();
+    assert.equal(wrong.status, 401);
+    const kill = await fetch(`${base}/api/sessions/s1/kill`, {
+      method: "POST",
+      headers: basic("admin", "correct horse"),
+    });
+    await kill.body?.cancel();
+    assert.equal(kill.status, 403);
+    assert.equal(backend.killed.length, 0);
+  });
+});
