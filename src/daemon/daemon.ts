@@ -19,9 +19,8 @@ import { registerKillOp } from "./kill_op.ts";
 import { checkKernel } from "./requirements.ts";
 import { setupLogging } from "./logging.ts";
 import { type DaemonOptions, parseDaemonOptions, UsageError } from "./options.ts";
-import { startRules } from "./rules.ts";
+import { type RunningRules, startRules } from "./rules.ts";
 import { startWeb } from "./web.ts";
-import type { WebServer } from "../web/server.ts";
 import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["sshlog", "daemon"]);
@@ -66,7 +65,24 @@ export async function run(args: string[]): Promise<number> {
   bus.onListenerError = (error) => log.error("An event consumer failed: {error}", { error });
   const rules = await startRules(options, bus);
   if (typeof rules === "number") return rules;
+  // What has been started, stopped in reverse order however run() ends: a failure to start
+  // must not leave a timer or watcher that keeps the process alive.
+  const started: (() => unknown)[] = [() => rules.stop()];
+  try {
+    return await capture(options, bus, rules, started);
+  } finally {
+    for (const stop of started.reverse()) await stop();
+    log.info("sshlog stopped");
+  }
+}
 
+/** Loads the tracer and serves the socket (and web interface) until a stop signal. */
+async function capture(
+  options: DaemonOptions,
+  bus: EventBus,
+  rules: RunningRules,
+  started: (() => unknown)[],
+): Promise<number> {
   let tracer: Tracer;
   try {
     tracer = Tracer.open(options.bpfObject);
@@ -74,6 +90,11 @@ export async function run(args: string[]): Promise<number> {
     stderr(`Cannot load the BPF program "${options.bpfObject}": ${errorMessage(error)}`);
     return 1;
   }
+  let drained: Promise<void> = Promise.resolve();
+  started.push(async () => {
+    tracer.close();
+    await drained;
+  });
   const hostname = Deno.hostname();
   const assembler = new SessionAssembler((e) => bus.publish(e), binaryHooks(tracer), {
     hostname,
@@ -83,6 +104,7 @@ export async function run(args: string[]): Promise<number> {
   adoptRunning(tracer, assembler);
   const btmp = new BtmpWatcher("/var/log/btmp");
   btmp.start((login) => assembler.authFailed(login));
+  started.push(() => btmp.stop());
 
   const ipc = new IpcServer({
     path: options.socket,
@@ -97,20 +119,21 @@ export async function run(args: string[]): Promise<number> {
     await ipc.start();
   } catch (error) {
     stderr(`Cannot serve the socket "${options.socket}": ${errorMessage(error)}`);
-    tracer.close();
     return 1;
   }
-  let web: WebServer | undefined;
+  started.push(() => ipc.close());
   if (options.web.enabled) {
     try {
-      web = await startWeb(options.web, { ...views, recordingDirs: () => rules.recordingDirs() });
+      const web = await startWeb(options.web, {
+        ...views,
+        recordingDirs: () => rules.recordingDirs(),
+      });
+      started.push(() => web.close());
     } catch (error) {
       stderr(
         `Cannot serve the web interface on ${options.web.ip}:${options.web.port}: ` +
           errorMessage(error),
       );
-      await ipc.close();
-      tracer.close();
       return 1;
     }
   }
@@ -128,23 +151,16 @@ export async function run(args: string[]): Promise<number> {
       assembler.sweep(bootTimeNs());
     }
   }, 1000);
+  started.push(() => clearInterval(gapTimer));
   log.info("sshlog {version} capturing; socket {socket}", {
     version: VERSION,
     socket: options.socket,
   });
 
-  const drained = tracer.run((r) => assembler.handle(r), {
+  drained = tracer.run((r) => assembler.handle(r), {
     onBatchEnd: () => assembler.flushOutput(),
   });
   await waitForStop(() => rules.reload());
-  clearInterval(gapTimer);
-  btmp.stop();
-  await web?.close();
-  await ipc.close();
-  tracer.close();
-  await drained;
-  await rules.stop();
-  log.info("sshlog stopped");
   return 0;
 }
 

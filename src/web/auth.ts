@@ -9,7 +9,7 @@ import { timingSafeEqual } from "node:crypto";
 /** The cookie that carries a login session. */
 export const SESSION_COOKIE = "sshlog_session";
 /** A login session lasts this long, whatever it does. */
-const SESSION_TTL_MS = 12 * 3600_000;
+export const SESSION_TTL_MS = 12 * 3600_000;
 /** At most this many login sessions at once; the oldest goes first. */
 const MAX_SESSIONS = 256;
 /** Failed logins from one address within FAILURE_WINDOW_MS before it is locked out. */

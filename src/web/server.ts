@@ -12,6 +12,7 @@ import {
   cookieValue,
   type LoginSession,
   SESSION_COOKIE,
+  SESSION_TTL_MS,
   WebAuth,
 } from "./auth.ts";
 import type { WebBackend, WebUser } from "./backend.ts";
@@ -101,20 +102,29 @@ export function startWebServer(options: WebServerOptions): WebServer {
         status: 303,
         headers: {
           Location: "/",
-          "Set-Cookie": sessionCookie(result.token, 12 * 3600, tls),
+          "Set-Cookie": sessionCookie(result.token, SESSION_TTL_MS / 1000, tls),
         },
       });
     }
-    const why = result.reason === "locked" ? "locked out after too many failures" : "wrong";
-    log.warn("Failed web login as {user} from {address}: {why}", {
-      user: user.slice(0, 64),
-      address,
-      why,
-    });
-    await new Promise((resolve) => setTimeout(resolve, FAILED_LOGIN_DELAY_MS));
+    await refuseSlowly("login", user, address, result.reason);
     return result.reason === "locked"
       ? page(loginPage("Too many failed logins: try again in a few minutes."), 429)
       : page(loginPage("Wrong user name or password."), 401);
+  }
+
+  /** Logs a refused login or Basic authentication, then waits, to slow down guessing. */
+  async function refuseSlowly(
+    kind: "login" | "Basic authentication",
+    user: string,
+    address: string,
+    reason: "wrong" | "locked",
+  ): Promise<void> {
+    log.warn(`Failed web ${kind} as {user} from {address}: {why}`, {
+      user: user.slice(0, 64),
+      address,
+      why: reason === "locked" ? "locked out after too many failures" : "wrong credentials",
+    });
+    await new Promise((resolve) => setTimeout(resolve, FAILED_LOGIN_DELAY_MS));
   }
 
   function page(html: string, status = 200): Response {
@@ -130,7 +140,7 @@ export function startWebServer(options: WebServerOptions): WebServer {
 
   /**
    * Scripts (curl -u) may send `Authorization: Basic` on each request instead of logging in. It
-   * opens no login session, and its CSRF token is never shown, so it can only read.
+   * opens no login session and its CSRF token is new on every request, so it can only read.
    */
   async function basicLogin(
     request: Request,
@@ -245,12 +255,7 @@ export function startWebServer(options: WebServerOptions): WebServer {
     if (path === "/login") return await handleLogin(request, address);
     const login = auth.session(cookieValue(request.headers.get("Cookie"), SESSION_COOKIE)) ??
       await basicLogin(request, address);
-    if (login === "refused") {
-      return new Response(JSON.stringify({ error: "Wrong user name or password" }), {
-        status: 401,
-        headers: { "Content-Type": "application/json; charset=utf-8" },
-      });
-    }
+    if (login === "refused") return problem("Wrong user name or password", 401);
     if (!login) return unauthenticated(request, path);
     if (path.startsWith("/api/")) {
       return await handleApi(request, path, url, login, { user: login.user, address });

@@ -3,7 +3,7 @@
  * else gets one clear sentence and exit 1. Needs root (it creates the test users).
  */
 import assert from "node:assert/strict";
-import { REPO_ROOT, startDaemon } from "./_harness/daemon.ts";
+import { REPO_ROOT, runSshlog, startDaemon } from "./_harness/daemon.ts";
 
 async function sh(user: string, command: string): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command("su", {
@@ -44,5 +44,24 @@ Deno.test({
     const kill = await sh("sshlogother", `./sshlog kill 1 --socket ${daemon.socket}`);
     assert.equal(kill.code, 1);
     assert.match(kill.stderr, /Permission denied/);
+  },
+});
+
+Deno.test({
+  name: "a second daemon on a socket that a daemon serves exits 1 at once, the first goes on",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using daemon = await startDaemon({ collect: false });
+    const second = await runSshlog([
+      "daemon",
+      "--socket",
+      daemon.socket,
+      "--config-dir",
+      daemon.configDir,
+    ]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /Cannot serve the socket ".*": .*another sshlog daemon answers/);
+    assert.equal((await daemon.cli(["version"])).code, 0, "the first daemon still answers");
   },
 });

@@ -199,6 +199,10 @@ events:
       assert.deepEqual(dialogs.filter((d) => !d.startsWith("Kill the session")), []);
       assert.equal(dialogs.length, 1, "one confirmation: the kill");
       assert.deepEqual(pageErrors, []);
+      // Neither the password nor a wrong one typed at the login reaches the daemon's log.
+      assert.ok(!daemon.stderr.includes(WEB_PASS), "the web password is not logged");
+      assert.ok(!daemon.stderr.includes("wrong password"), "a typed password is not logged");
+      assert.match(daemon.stderr, /Failed web login as "webadmin" from "127\.0\.0\.1"/);
     } finally {
       await browser.close();
       await Deno.remove(recordings, { recursive: true });
@@ -312,5 +316,35 @@ Deno.test({
     }).output();
     assert.equal(noPassword.code, 2);
     assert.match(new TextDecoder().decode(noPassword.stderr), /needs a password/);
+
+    // A port already taken is a clear failure, not a daemon without its interface.
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const configDir = await Deno.makeTempDir({ prefix: "sshlog-web-busy-" });
+    await Deno.mkdir(join(configDir, "conf.d"));
+    try {
+      const busy = await new Deno.Command(join(REPO_ROOT, "sshlog"), {
+        args: [
+          "daemon",
+          "--enable-diagnostic-web",
+          "--diagnostic-web-port",
+          String(taken.addr.port),
+          "--socket",
+          "/tmp/sshlog-web-busy.sock",
+          "--config-dir",
+          configDir,
+        ],
+        env: { SSHLOG_WEB_USER: WEB_USER, SSHLOG_WEB_PASS: WEB_PASS },
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.equal(busy.code, 1);
+      assert.match(
+        new TextDecoder().decode(busy.stderr),
+        new RegExp(`Cannot serve the web interface on 127\\.0\\.0\\.1:${taken.addr.port}`),
+      );
+    } finally {
+      taken.close();
+      await Deno.remove(configDir, { recursive: true });
+    }
   },
 });
