@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { freePort } from "../../src/actions/_test_receivers.ts";
+import { freePort, selfSignedCertificate } from "../../src/actions/_test_receivers.ts";
 import { CLIENT_KEY_PATH, startSshd, waitFor } from "./_harness/sshd.ts";
 import { REPO_ROOT, startDaemon } from "./_harness/daemon.ts";
 import type { SessionAttachEvent } from "../../src/events/mod.ts";
@@ -265,6 +265,53 @@ Deno.test({
       await screenshot(page, "web-interactive");
     } finally {
       await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "web: HTTPS with the configured certificate; a login cookie is Secure",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const cert = await selfSignedCertificate();
+    const dir = await Deno.makeTempDir({ prefix: "sshlog-web-tls-" });
+    const client = Deno.createHttpClient({ caCerts: [cert.ca] });
+    try {
+      await Deno.writeTextFile(join(dir, "cert.pem"), cert.cert);
+      await Deno.writeTextFile(join(dir, "key.pem"), cert.key, { mode: 0o600 });
+      const port = freePort();
+      await using _daemon = await startDaemon({
+        args: [
+          "--enable-diagnostic-web",
+          "--diagnostic-web-port",
+          String(port),
+          "--diagnostic-web-tls-cert",
+          join(dir, "cert.pem"),
+          "--diagnostic-web-tls-key",
+          join(dir, "key.pem"),
+        ],
+        env: { SSHLOG_WEB_USER: WEB_USER, SSHLOG_WEB_PASS: WEB_PASS },
+        collect: false,
+      });
+      const base = `https://localhost:${port}`;
+      const login = await fetch(`${base}/login`, {
+        method: "POST",
+        body: new URLSearchParams({ user: WEB_USER, password: WEB_PASS }),
+        redirect: "manual",
+        client,
+      });
+      await login.body?.cancel();
+      assert.equal(login.status, 303);
+      assert.match(login.headers.get("Set-Cookie") ?? "", /; Secure/);
+      assert.match(login.headers.get("Strict-Transport-Security") ?? "", /max-age=/);
+      const cookie = login.headers.get("Set-Cookie")!.split(";")[0]!;
+      const sessions = await fetch(`${base}/api/sessions`, { headers: { Cookie: cookie }, client });
+      assert.deepEqual(await sessions.json(), { sessions: [] });
+      await assert.rejects(fetch(`http://localhost:${port}/api/sessions`), "no plain HTTP");
+    } finally {
+      client.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
