@@ -2,16 +2,17 @@
 # Builds the sshlog packages into build/dist/: sshlog_VERSION_amd64.deb and
 # sshlog-VERSION-RELEASE.x86_64.rpm, from one staged file tree (build/stage/).
 #
-# The program: with DENORT_BIN naming a denort binary (or when "deno compile" can fetch one), one
-# executable made by "deno compile" with the BPF object and the web files embedded; otherwise the
-# self-contained layout: /usr/lib/sshlog/{deno,sshlog.js} (the pinned runtime and the bundled
-# program) started by the /usr/bin/sshlog launcher. Both ship the BPF object and the web files in
+# The program: when "deno compile" can get its runtime base (DENORT_BIN, or a download), one
+# executable with the BPF object and the web files embedded; otherwise the self-contained layout:
+# /usr/lib/sshlog/{deno,sshlog.js} (the pinned runtime and the bundled program) started by the
+# /usr/bin/sshlog launcher. Both ship the BPF object and the web files in
 # /usr/lib/sshlog, and behave the same.
 #
 #   SSHLOG_PKG_VERSION   package version (default: the VERSION of src/version.ts)
 #   SSHLOG_PKG_RELEASE   rpm release (default 1)
 #   SSHLOG_PKG_MAINTAINER  the packages' maintainer (default "sshlog developers <sshlog@sshlog.org>")
-#   DENORT_BIN           a denort binary for "deno compile"
+#   DENORT_BIN           a denort binary for "deno compile" (else it downloads one)
+#   SSHLOG_PKG_LAYOUT    auto (default: compile when possible, else bundle), compile or bundle
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
@@ -38,14 +39,23 @@ install -d "$lib" "$stage/usr/bin"
 install -m 0644 build/sshtrace.bpf.o "$lib/sshtrace.bpf.o"
 cp -r build/web "$lib/web"
 find "$lib/web" -type d -exec chmod 0755 {} + && find "$lib/web" -type f -exec chmod 0644 {} +
-layout=bundle
-if [[ -n "${DENORT_BIN:-}" ]]; then
-  log "compiling one executable (DENORT_BIN=$DENORT_BIN)"
-  "$deno" compile --allow-all --no-check --include build/sshtrace.bpf.o --include build/web \
-    --output "$stage/usr/bin/sshlog" mod.ts
-  layout=compiled
-else
-  log "bundling the program for the self-contained layout (no denort binary here)"
+layout="${SSHLOG_PKG_LAYOUT:-auto}"
+if [[ "$layout" != bundle ]]; then
+  # "deno compile" takes its runtime base from DENORT_BIN, or downloads it (dl.deno.land).
+  if "$deno" compile --quiet --allow-all --no-check --include build/sshtrace.bpf.o \
+    --include build/web --output "$stage/usr/bin/sshlog" mod.ts 2>build/compile.log; then
+    layout=compiled
+    log "compiled one executable"
+  elif [[ "$layout" == compile ]]; then
+    log "deno compile failed:"; cat build/compile.log >&2; exit 1
+  else
+    log "deno compile cannot get its runtime base ($(grep -m1 -o 'https://[^ ):]*' build/compile.log \
+      || echo 'see build/compile.log')): self-contained layout instead"
+    rm -f "$stage/usr/bin/sshlog"
+    layout=bundle
+  fi
+fi
+if [[ "$layout" == bundle ]]; then
   "$deno" bundle --quiet --platform deno --node-modules-dir=auto -o "$lib/sshlog.js" mod.ts
   install -m 0755 "$(readlink -f "$deno")" "$lib/deno"
   install -m 0755 packaging/launcher.sh "$stage/usr/bin/sshlog"

@@ -190,6 +190,38 @@ Deno.test({
       const verify = await run(["systemd-analyze", "verify", `--root=${root}`, "sshlog.service"]);
       assert.doesNotMatch(verify.stdout + verify.stderr, /sshlog\.service:\d+: /, verify.stderr);
 
+      // A plug-in in /etc/sshlog/plugins works in the packaged layout (written against the API
+      // the package ships as documentation).
+      await Deno.writeTextFile(
+        join(root, "etc/sshlog/plugins/client_ip_prefix.ts"),
+        `import type { FilterPlugin } from "/usr/share/doc/sshlog/plugin-api.ts";
+const clientIpPrefix: FilterPlugin = {
+  kind: "filter",
+  name: "client_ip_prefix",
+  triggers: ["command_start"],
+  create(argument) {
+    const prefix = String(argument);
+    return (event) => (event.tcp_info?.client_ip ?? "").startsWith(prefix);
+  },
+};
+export const filters = [clientIpPrefix];
+`,
+      );
+      await Deno.writeTextFile(
+        join(root, "etc/sshlog/conf.d/50-local.yaml"),
+        `events:
+  - event: loopback_commands
+    triggers: [command_start]
+    filters:
+      client_ip_prefix: "127."
+    actions:
+      - action: loopback_log
+        plugin: eventlogfile_action
+        log_file_path: /var/log/sshlog/loopback.log
+`,
+      );
+      assert.match(await ok(inRoot(root, ["sshlog", "config", "check"]), env), / 1 plug-in,/);
+
       // The installed daemon, default configuration, records a session of the host's sshd.
       await using sshd = await startSshd();
       await sshd.ensureUser(USER);
@@ -226,6 +258,10 @@ Deno.test({
           : undefined;
       }, { timeoutMs: 30_000 });
       assert.equal((await Deno.stat(eventLog)).mode! & 0o777, 0o600);
+      await waitFor("the plug-in filter's rule to log the command", async () => {
+        const text = await fileText(join(root, "var/log/sshlog/loopback.log"));
+        return text?.includes("packaged-marker-42") ? text : undefined;
+      }, { timeoutMs: 15_000 });
       const recordings = await Array.fromAsync(Deno.readDir(join(root, "var/log/sshlog/sessions")));
       assert.ok(recordings.some((e) => e.name.endsWith(".cast")), "a session recording");
       daemon.kill("SIGTERM");
