@@ -1,7 +1,7 @@
 /** Starts the diagnostic web interface with the daemon's sessions, events, views and recordings. */
 import { getLogger } from "@logtape/logtape";
 import type { EventBus } from "../events/bus.ts";
-import { listRecordings, type RecordingInfo } from "../recorder/mod.ts";
+import { DEFAULT_SESSIONS_DIR, listRecordings, type RecordingInfo } from "../recorder/mod.ts";
 import type { LiveSessions } from "../sessions/live_sessions.ts";
 import { findWebRoot, loadAssets } from "../web/assets.ts";
 import type { WebBackend } from "../web/backend.ts";
@@ -40,7 +40,9 @@ function backendOf(context: WebContext): WebBackend {
     },
     async recordings(options) {
       const all: RecordingInfo[] = [];
-      for (const dir of context.recordingDirs()) {
+      // Without a session log in the configuration, what `sshlog recordings` lists by default.
+      const dirs = context.recordingDirs();
+      for (const dir of dirs.length > 0 ? dirs : [DEFAULT_SESSIONS_DIR]) {
         try {
           all.push(...await listRecordings(dir, options));
         } catch (error) {

@@ -10,6 +10,12 @@ const log = getLogger(["sshlog", "rules"]);
 export interface ActionQueueOptions {
   /** Events that may wait; a full queue drops the new event and counts it [10000]. */
   capacity?: number;
+  /**
+   * Memory the waiting events may hold, in bytes (terminal data counted at three bytes per byte:
+   * the raw bytes and their text); past it new events are dropped and counted like a full queue,
+   * so that a flood of output cannot grow the daemon without bound [64 MiB].
+   */
+  maxBytes?: number;
   /** Longest time one call may take unless the handler says otherwise, ms [30000]. */
   timeoutMs?: number;
 }
@@ -28,6 +34,16 @@ export interface ActionQueueStats {
 interface Item {
   readonly event: SshlogEvent;
   readonly rule: string;
+  /** What the event holds in memory, roughly: {@linkcode weightOf}. */
+  readonly weight: number;
+}
+
+/** Bytes an event holds while it waits: its fields plus its terminal data and command output. */
+function weightOf(event: SshlogEvent): number {
+  const fields = event as { data_len?: unknown; stdout?: unknown };
+  const data = typeof fields.data_len === "number" ? fields.data_len * 3 : 0;
+  const stdout = typeof fields.stdout === "string" ? fields.stdout.length * 2 : 0;
+  return 512 + data + stdout;
 }
 
 interface Lane {
@@ -50,6 +66,8 @@ export class ActionQueue {
   readonly name: string;
   #handler: ActionHandler;
   #capacity: number;
+  #maxBytes: number;
+  #bytes = 0;
   #timeoutMs: number;
   #concurrency: number;
   #lanes = new Map<string, Lane>();
@@ -67,19 +85,29 @@ export class ActionQueue {
     this.name = name;
     this.#handler = handler;
     this.#capacity = options.capacity ?? 10_000;
+    this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.#timeoutMs = handler.timeoutMs ?? options.timeoutMs ?? 30_000;
     this.#concurrency = Math.max(1, Math.floor(handler.concurrency ?? 1));
   }
 
   /** Queues an event for the action; returns false (and counts a drop) when the queue is full. */
   push(event: SshlogEvent, rule: string): boolean {
-    if (this.#closed || this.#size >= this.#capacity) {
+    const weight = weightOf(event);
+    // One event alone is always taken, however large: only waiting ones count against the limit.
+    const overBytes = this.#size > 0 && this.#bytes + weight > this.#maxBytes;
+    if (this.#closed || this.#size >= this.#capacity || overBytes) {
       this.#counts.dropped++;
-      this.#limiter.warn("full", "Action {action} queue is full: dropped {dropped} events so far", {
-        action: this.name,
-        dropped: this.#counts.dropped,
-        capacity: this.#capacity,
-      });
+      this.#limiter.warn(
+        "full",
+        "Action {action} queue is full ({queued} events, {bytes} bytes waiting): dropped " +
+          "{dropped} events so far",
+        {
+          action: this.name,
+          dropped: this.#counts.dropped,
+          queued: this.#size,
+          bytes: this.#bytes,
+        },
+      );
       return false;
     }
     const key = this.#concurrency === 1 ? "" : laneKey(event);
@@ -88,8 +116,9 @@ export class ActionQueue {
       lane = { items: new Fifo(), busy: false };
       this.#lanes.set(key, lane);
     }
-    lane.items.push({ event, rule });
+    lane.items.push({ event, rule, weight });
     this.#size++;
+    this.#bytes += weight;
     if (!lane.busy && lane.items.length === 1) this.#ready.push(key);
     this.#pump();
     return true;
@@ -118,6 +147,7 @@ export class ActionQueue {
     clearTimeout(timer);
     for (const lane of this.#lanes.values()) this.#counts.dropped += lane.items.clear();
     this.#size = 0;
+    this.#bytes = 0;
     this.#stopping.abort();
     try {
       await this.#handler.close?.();
@@ -135,6 +165,7 @@ export class ActionQueue {
       lane.busy = true;
       this.#active++;
       this.#size--;
+      this.#bytes -= item.weight;
       this.#call(item).finally(() => {
         lane.busy = false;
         this.#active--;

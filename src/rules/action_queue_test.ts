@@ -30,6 +30,31 @@ Deno.test("ActionQueue.push() drops new events when full and counts them", async
   assert.deepEqual(seen, [0, 1, 2, 3]);
 });
 
+Deno.test("ActionQueue.push() drops terminal output past its memory limit, and recovers", async () => {
+  const gate = deferred();
+  let handled = 0;
+  const handler: ActionHandler = {
+    async handle() {
+      await gate.promise;
+      handled++;
+    },
+  };
+  // 1 MiB of memory: 64 KiB chunks weigh about 192 KiB each while they wait.
+  const queue = new ActionQueue("flood", handler, { maxBytes: 1024 * 1024 });
+  const chunk = (n: number) =>
+    sampleEvent("terminal_update", { terminal_data: String(n), data_len: 64 * 1024 });
+  const accepted = Array.from({ length: 20 }, (_, n) => queue.push(chunk(n), "r"));
+  // The first is being handled at once; five more fit in 1 MiB; the rest are dropped.
+  assert.deepEqual(accepted.filter(Boolean).length, 6);
+  assert.equal(queue.stats().dropped, 14);
+  assert.equal(queue.push(sampleEvent("command_start"), "r"), true, "small events still fit");
+  gate.resolve();
+  await queue.drained();
+  assert.equal(queue.push(chunk(99), "r"), true, "room again once drained");
+  await queue.close();
+  assert.equal(handled, 8);
+});
+
 Deno.test("ActionQueue keeps each session in order while sessions run concurrently", async () => {
   const seen = new Map<string, number[]>();
   let running = 0;
