@@ -5,6 +5,8 @@ import { LogLimiter } from "./_log_limiter.ts";
 import { errorMessage } from "../error_message.ts";
 
 const log = getLogger(["sshlog", "rules"]);
+/** Work an action queue does before it lets the event loop (capture) run, ms. */
+const SLICE_MS = 4;
 
 /** Options of {@linkcode ActionQueue}. */
 export interface ActionQueueOptions {
@@ -79,6 +81,7 @@ export class ActionQueue {
   #closed = false;
   #counts = { delivered: 0, failed: 0, timedOut: 0, dropped: 0 };
   #limiter = new LogLimiter(log);
+  #sliceStart = performance.now();
 
   /** Puts a queue in front of a running action handler. */
   constructor(name: string, handler: ActionHandler, options: ActionQueueOptions = {}) {
@@ -180,6 +183,12 @@ export class ActionQueue {
   }
 
   async #call(item: Item): Promise<void> {
+    // Calls that finish at once chain as microtasks, which would keep the event loop (and so
+    // the tracer draining the ring buffer) waiting until the queue is empty: give it a turn.
+    if (performance.now() - this.#sliceStart > SLICE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      this.#sliceStart = performance.now();
+    }
     const controller = new AbortController();
     const signal = AbortSignal.any([controller.signal, this.#stopping.signal]);
     let timer: ReturnType<typeof setTimeout> | undefined;
