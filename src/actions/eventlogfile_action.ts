@@ -8,6 +8,7 @@ import type {
 import { formatEventLine } from "./_event_line.ts";
 import { RotatingFile } from "./_rotating_file.ts";
 import { errorMessage } from "../error_message.ts";
+import { serialDrain } from "../serial_drain.ts";
 
 /** Parameters of `eventlogfile_action` (SPEC §5). */
 export const EVENTLOGFILE_PARAMS = {
@@ -48,36 +49,33 @@ export async function eventLogFile(
   // instead of one per event. A backlog past MAX_PENDING makes `handle` wait (back-pressure).
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
-  let flushing: Promise<void> | undefined;
   let lost = 0;
-  const flush = async () => {
-    while (pending.length > 0) {
-      const lines = pending;
-      pending = [];
-      pendingBytes = 0;
-      try {
-        await file.writeLines(lines);
-        if (lost > 0) {
-          logger?.warn("Writing to {path} again; {lost} events were lost", {
-            path: options.log_file_path,
-            lost,
-          });
-          lost = 0;
-        }
-      } catch (error) {
-        // Logged once per outage (a full disk would otherwise log every batch); the count of lost
-        // events is reported when writes succeed again.
-        if (lost === 0) {
-          logger?.error("Cannot write events to {path}: {error}", {
-            path: options.log_file_path,
-            error: errorMessage(error),
-          });
-        }
-        lost += lines.length;
+  const writeBatch = async () => {
+    const lines = pending;
+    pending = [];
+    pendingBytes = 0;
+    try {
+      await file.writeLines(lines);
+      if (lost > 0) {
+        logger?.warn("Writing to {path} again; {lost} events were lost", {
+          path: options.log_file_path,
+          lost,
+        });
+        lost = 0;
       }
+    } catch (error) {
+      // Logged once per outage (a full disk would otherwise log every batch); the count of lost
+      // events is reported when writes succeed again.
+      if (lost === 0) {
+        logger?.error("Cannot write events to {path}: {error}", {
+          path: options.log_file_path,
+          error: errorMessage(error),
+        });
+      }
+      lost += lines.length;
     }
   };
-  const startFlush = () => (flushing ??= flush().finally(() => (flushing = undefined)));
+  const startFlush = serialDrain(() => pending.length > 0, writeBatch);
   logger?.info("Writing events to {path}", { path: options.log_file_path });
   return {
     handle(event) {
@@ -88,7 +86,7 @@ export async function eventLogFile(
       return pendingBytes > MAX_PENDING ? running : undefined;
     },
     async close() {
-      while (flushing || pending.length > 0) await startFlush();
+      await startFlush();
       file.close();
     },
   };

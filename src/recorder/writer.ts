@@ -4,6 +4,8 @@
  * backlog grows past a bound.
  */
 
+import { serialDrain } from "../serial_drain.ts";
+
 /** Bytes that may wait for the disk before `write` makes its caller wait too. */
 export const MAX_PENDING_BYTES = 1024 * 1024;
 
@@ -19,7 +21,6 @@ export class AppendFile {
   #file: Deno.FsFile;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
-  #flushing: Promise<void> | undefined;
   #error: unknown;
   /** The file's size when opened plus every byte handed to `write` since. */
   size: number;
@@ -64,9 +65,7 @@ export class AppendFile {
 
   /** Resolves once everything queued so far is written. */
   async flush(): Promise<void> {
-    while (this.#error === undefined && (this.#flushing || this.#pending.length > 0)) {
-      await this.#startFlush();
-    }
+    await this.#startFlush();
     if (this.#error !== undefined) throw this.#error;
   }
 
@@ -79,26 +78,25 @@ export class AppendFile {
     }
   }
 
-  #startFlush(): Promise<void> {
-    return (this.#flushing ??= this.#drain().finally(() => (this.#flushing = undefined)));
-  }
+  #startFlush = serialDrain(
+    () => this.#pending.length > 0 && this.#error === undefined,
+    () => this.#writeQueued(),
+  );
 
-  async #drain(): Promise<void> {
-    while (this.#pending.length > 0 && this.#error === undefined) {
-      const chunks = this.#pending;
+  async #writeQueued(): Promise<void> {
+    const chunks = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks);
+    try {
+      let written = 0;
+      while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
+    } catch (error) {
+      this.#error = new Error(`Cannot write "${this.path}"`, { cause: error });
+      // The file is unusable now: what is still queued can never be written, and keeping it would
+      // make flush() wait on it forever.
       this.#pending = [];
       this.#pendingBytes = 0;
-      const bytes = chunks.length === 1 ? chunks[0]! : concat(chunks);
-      try {
-        let written = 0;
-        while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
-      } catch (error) {
-        this.#error = new Error(`Cannot write "${this.path}"`, { cause: error });
-        // The file is unusable now: what is still queued can never be written, and keeping it would
-        // make flush() wait on it forever.
-        this.#pending = [];
-        this.#pendingBytes = 0;
-      }
     }
   }
 }

@@ -193,31 +193,31 @@ Deno.test({
       // A plug-in in /etc/sshlog/plugins works in the packaged layout (written against the API
       // the package ships as documentation).
       await Deno.writeTextFile(
-        join(root, "etc/sshlog/plugins/client_ip_prefix.ts"),
+        join(root, "etc/sshlog/plugins/user_prefix.ts"),
         `import type { FilterPlugin } from "/usr/share/doc/sshlog/plugin-api.ts";
-const clientIpPrefix: FilterPlugin = {
+const userPrefix: FilterPlugin = {
   kind: "filter",
-  name: "client_ip_prefix",
+  name: "user_prefix",
   triggers: ["command_start"],
   create(argument) {
     const prefix = String(argument);
-    return (event) => (event.tcp_info?.client_ip ?? "").startsWith(prefix);
+    return (event) => (event.username ?? "").startsWith(prefix);
   },
 };
-export const filters = [clientIpPrefix];
+export const filters = [userPrefix];
 `,
       );
       await Deno.writeTextFile(
         join(root, "etc/sshlog/conf.d/50-local.yaml"),
         `events:
-  - event: loopback_commands
+  - event: test_user_commands
     triggers: [command_start]
     filters:
-      client_ip_prefix: "127."
+      user_prefix: "sshlogt"
     actions:
-      - action: loopback_log
+      - action: test_user_log
         plugin: eventlogfile_action
-        log_file_path: /var/log/sshlog/loopback.log
+        log_file_path: /var/log/sshlog/test-user.log
 `,
       );
       assert.match(await ok(inRoot(root, ["sshlog", "config", "check"]), env), / 1 plug-in,/);
@@ -259,9 +259,11 @@ export const filters = [clientIpPrefix];
       }, { timeoutMs: 30_000 });
       assert.equal((await Deno.stat(eventLog)).mode! & 0o777, 0o600);
       await waitFor("the plug-in filter's rule to log the command", async () => {
-        const text = await fileText(join(root, "var/log/sshlog/loopback.log"));
+        const text = await fileText(join(root, "var/log/sshlog/test-user.log"));
         return text?.includes("packaged-marker-42") ? text : undefined;
-      }, { timeoutMs: 15_000 });
+      }, { timeoutMs: 15_000 }).catch(async (error) => {
+        throw new Error(`${error.message}\n${stderr}\n${await fileText(eventLog)}`);
+      });
       const recordings = await Array.fromAsync(Deno.readDir(join(root, "var/log/sshlog/sessions")));
       assert.ok(recordings.some((e) => e.name.endsWith(".cast")), "a session recording");
       daemon.kill("SIGTERM");
