@@ -12,7 +12,7 @@ import { freePort } from "../../src/actions/_test_receivers.ts";
 import { VERSION } from "../../src/version.ts";
 import { run } from "./_harness/_process.ts";
 import { ensureDebianRoot } from "./_harness/debian_root.ts";
-import { CLIENT_KEY_PATH, startSshd, waitFor } from "./_harness/sshd.ts";
+import { type SshSession, startSshd, waitFor } from "./_harness/sshd.ts";
 import { REPO_ROOT } from "./_harness/daemon.ts";
 
 const USER = "sshlogtest";
@@ -42,7 +42,7 @@ Deno.test({
       return result.stdout;
     };
     const name = `sshlog-e2e-${crypto.randomUUID().slice(0, 8)}`;
-    let ssh: Deno.ChildProcess | undefined;
+    let ssh: SshSession | undefined;
     try {
       const deb = join(REPO_ROOT, `build/dist/sshlog_${VERSION}_amd64.deb`);
       if (!(await Deno.stat(deb).then(() => true, () => false))) {
@@ -101,25 +101,7 @@ Deno.test({
 
       await using sshd = await startSshd();
       await sshd.ensureUser(USER);
-      ssh = new Deno.Command("ssh", {
-        args: [
-          "-i",
-          CLIENT_KEY_PATH,
-          "-o",
-          "StrictHostKeyChecking=no",
-          "-o",
-          "UserKnownHostsFile=/dev/null",
-          "-o",
-          "LogLevel=ERROR",
-          "-p",
-          String(sshd.port),
-          `${USER}@127.0.0.1`,
-          "/bin/echo container-marker-$((6*7)); exec sleep 60",
-        ],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
+      ssh = await sshd.spawnSsh(USER, ["/bin/echo container-marker-$((6*7)); exec sleep 60"]);
       const listed = await waitFor("the session in podman exec sshlog sessions", async () => {
         const r = await run(["podman", "exec", name, "sshlog", "sessions", "--json"], { env });
         if (r.code !== 0) return undefined;
@@ -138,10 +120,7 @@ Deno.test({
       await web.body?.cancel();
       assert.equal(web.status, 401, "the web interface is up and wants a login");
     } finally {
-      try {
-        ssh?.kill("SIGTERM");
-      } catch { /* already ended */ }
-      await ssh?.status;
+      await ssh?.[Symbol.asyncDispose]();
       await run(["podman", "rm", "-f", "-t", "5", name], { env, timeoutMs: 60_000 });
       await Deno.remove(work, { recursive: true }).catch(() => {});
     }

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { run } from "./_harness/_process.ts";
-import { ensureDebianRoot } from "./_harness/debian_root.ts";
+import { chrootArgv, ensureDebianRoot } from "./_harness/debian_root.ts";
 import { startSshd, waitFor } from "./_harness/sshd.ts";
 import { REPO_ROOT, startDaemon } from "./_harness/daemon.ts";
 
@@ -23,25 +23,17 @@ async function ok(argv: string[], env: Record<string, string> = {}): Promise<str
   return result.stdout + result.stderr;
 }
 
-/** argv run chrooted in `root`, with the host's /dev, /sys, a new /proc and the repository. */
+/** argv run chrooted in `root` with a clean environment, the host's /sys and the repository. */
 function inRoot(root: string, argv: string[]): string[] {
-  const enter = 'r="$1"; shift; mount --rbind /dev "$r/dev" && mount --rbind /sys "$r/sys" && ' +
-    'mount -t proc proc "$r/proc" && mount --bind "$REPO" "$r' + REPO_IN_ROOT + '" && ' +
-    'exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive ' +
-    'LANG=C.UTF-8 "$@"';
-  return [
-    "unshare",
-    "--mount",
-    "--propagation",
-    "private",
-    "--",
-    "sh",
-    "-c",
-    enter,
-    "sh",
-    root,
-    ...argv,
+  const env = [
+    "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+    "DEBIAN_FRONTEND=noninteractive",
+    "LANG=C.UTF-8",
   ];
+  return chrootArgv(root, ["env", "-i", ...env, ...argv], {
+    sys: true,
+    binds: [[join(REPO_ROOT, "build/repo"), REPO_IN_ROOT]],
+  });
 }
 
 let built: string | undefined;
@@ -142,7 +134,6 @@ Deno.test({
     await buildPackages("0.1.0");
     const work = await Deno.makeTempDir({ prefix: "sshlog-pkg-" });
     const root = join(work, "root");
-    const env = { REPO: join(REPO_ROOT, "build/repo") };
     let daemon: Deno.ChildProcess | undefined;
     try {
       await ok(["cp", "-a", pristine, root]);
@@ -164,7 +155,6 @@ Deno.test({
       const apt = (...args: string[]) =>
         ok(
           inRoot(root, ["apt-get", "-y", "-q", "-o", "Dpkg::Options::=--force-confold", ...args]),
-          env,
         );
       await apt("update");
       await apt("install", "--no-install-recommends", "sshlog");
@@ -181,7 +171,7 @@ Deno.test({
       }
       assert.equal((await Deno.stat(join(root, "var/log/sshlog"))).mode! & 0o777, 0o700);
       assert.match(await Deno.readTextFile(join(root, "etc/group")), /^sshlog:x:\d+:/m);
-      assert.match(await ok(inRoot(root, ["sshlog", "version"]), env), /sshlog 0\.1\.0/);
+      assert.match(await ok(inRoot(root, ["sshlog", "version"])), /sshlog 0\.1\.0/);
       await Deno.stat(join(root, "usr/share/man/man8/sshlog.8.gz"));
       await Deno.stat(join(root, "usr/share/bash-completion/completions/sshlog"));
       const unit = await Deno.readTextFile(join(root, "lib/systemd/system/sshlog.service"));
@@ -220,7 +210,7 @@ export const filters = [userPrefix];
         log_file_path: /var/log/sshlog/test-user.log
 `,
       );
-      assert.match(await ok(inRoot(root, ["sshlog", "config", "check"]), env), / 1 plug-in,/);
+      assert.match(await ok(inRoot(root, ["sshlog", "config", "check"])), / 1 plug-in,/);
 
       // The installed daemon, default configuration, records a session of the host's sshd.
       await using sshd = await startSshd();
@@ -228,7 +218,6 @@ export const filters = [userPrefix];
       const [program, ...args] = inRoot(root, ["sshlog", "daemon"]);
       daemon = new Deno.Command(program!, {
         args,
-        env,
         stdin: "null",
         stdout: "null",
         stderr: "piped",
@@ -280,7 +269,7 @@ export const filters = [userPrefix];
       await apt("update");
       await apt("install", "--no-install-recommends", "sshlog");
       assert.match(
-        await ok(inRoot(root, ["dpkg-query", "-W", "-f", "${Version}", "sshlog"]), env),
+        await ok(inRoot(root, ["dpkg-query", "-W", "-f", "${Version}", "sshlog"])),
         /^0\.1\.0\+rebuild1/,
       );
       assert.equal(await Deno.readTextFile(conffile), edited);
@@ -293,7 +282,7 @@ export const filters = [userPrefix];
       for (const gone of ["etc/sshlog", "var/log/sshlog", "usr/lib/sshlog"]) {
         await assert.rejects(Deno.stat(join(root, gone)), Deno.errors.NotFound, gone);
       }
-      const status2 = await run(inRoot(root, ["dpkg-query", "-W", "sshlog"]), { env });
+      const status2 = await run(inRoot(root, ["dpkg-query", "-W", "sshlog"]));
       assert.notEqual(status2.code, 0, "sshlog is no longer known to dpkg");
     } finally {
       if (daemon) {

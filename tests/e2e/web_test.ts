@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { freePort, selfSignedCertificate } from "../../src/actions/_test_receivers.ts";
-import { CLIENT_KEY_PATH, startSshd, waitFor } from "./_harness/sshd.ts";
+import { startSshd, waitFor } from "./_harness/sshd.ts";
 import { REPO_ROOT, startDaemon } from "./_harness/daemon.ts";
 import type { SessionAttachEvent } from "../../src/events/mod.ts";
 
@@ -30,47 +30,6 @@ async function launchBrowser(): Promise<Browser> {
 async function screenshot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** An interactive `ssh -tt` login whose keystrokes the test writes. */
-class Login implements AsyncDisposable {
-  readonly #process: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-
-  constructor(port: number) {
-    this.#process = new Deno.Command("ssh", {
-      args: [
-        "-tt",
-        "-i",
-        CLIENT_KEY_PATH,
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "LogLevel=ERROR",
-        "-p",
-        String(port),
-        `${USER}@127.0.0.1`,
-      ],
-      stdin: "piped",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    this.#stdin = this.#process.stdin.getWriter();
-  }
-
-  async type(text: string): Promise<void> {
-    await this.#stdin.write(new TextEncoder().encode(text));
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.#stdin.close().catch(() => {});
-    try {
-      this.#process.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await this.#process.status;
-  }
 }
 
 Deno.test({
@@ -125,8 +84,8 @@ events:
       await page.waitForSelector("#feed-state:text('live')");
 
       // An ssh session appears in the live list, its hostile command line as text.
-      await using login = new Login(sshd.port);
-      await login.type(`/bin/echo web-marker-$((6*7)); /bin/echo '${HOSTILE}'\n`);
+      await using login = await sshd.spawnSsh(USER, [], { tty: true });
+      await login.write(`/bin/echo web-marker-$((6*7)); /bin/echo '${HOSTILE}'\n`);
       const start = await daemon.events.waitForType(
         "command_start",
         (e) => e.args.includes(HOSTILE) && e.tcp_info.server_port === sshd.port,
@@ -149,7 +108,7 @@ events:
         const text = await terminal.textContent();
         return text?.includes("web-marker-42") ? text : undefined;
       }, { timeoutMs: 15_000 });
-      await login.type("echo live-$((7*6))-output\n");
+      await login.write("echo live-$((7*6))-output\n");
       await waitFor("new output in the live view", async () => {
         const text = await terminal.textContent();
         return text?.includes("live-42-output") ? text : undefined;
@@ -227,8 +186,8 @@ Deno.test({
       ],
       env: { SSHLOG_WEB_USER: WEB_USER, SSHLOG_WEB_PASS: WEB_PASS },
     });
-    await using login = new Login(sshd.port);
-    await login.type("/bin/echo inject-ready\n");
+    await using login = await sshd.spawnSsh(USER, [], { tty: true });
+    await login.write("/bin/echo inject-ready\n");
     const start = await daemon.events.waitForType(
       "command_start",
       (e) => e.args.includes("inject-ready") && e.tcp_info.server_port === sshd.port,

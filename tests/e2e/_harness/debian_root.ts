@@ -159,3 +159,43 @@ export async function ensureDebianRoot(spec: DebianRootSpec): Promise<string> {
     await Deno.remove(lockDir, { recursive: true }).catch(() => {});
   }
 }
+
+/** What {@linkcode chrootArgv} mounts into the root besides the host's /dev and a new /proc. */
+export interface ChrootMounts {
+  /** Also the host's /sys (BPF needs it). Default false. */
+  sys?: boolean;
+  /** Host folders bind-mounted at paths inside the root (which must exist there). */
+  binds?: [host: string, inRoot: string][];
+}
+
+/**
+ * argv that runs `argv` chrooted in `root`, in a private mount namespace that holds the host's
+ * /dev (with /dev/pts), a new /proc and what `mounts` asks for: no mount outlives the command.
+ */
+export function chrootArgv(
+  root: string,
+  argv: readonly string[],
+  mounts: ChrootMounts = {},
+): string[] {
+  const steps = ['r="$1"', "shift", 'mount --rbind /dev "$r/dev"', 'mount -t proc proc "$r/proc"'];
+  if (mounts.sys) steps.push('mount --rbind /sys "$r/sys"');
+  for (const [host, inRoot] of mounts.binds ?? []) {
+    if (/'/.test(host + inRoot)) throw new TypeError(`Cannot bind-mount a path with a quote`);
+    steps.push(`mount --bind '${host}' "$r"'${inRoot}'`);
+  }
+  const script = `${steps.slice(0, 2).join("; ")}; ${steps.slice(2).join(" && ")} && ` +
+    'exec chroot "$r" "$@"';
+  return [
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "--",
+    "sh",
+    "-c",
+    script,
+    "sh",
+    root,
+    ...argv,
+  ];
+}

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { launchSshd, type SshdHandle, type SshdOptions } from "./_launch.ts";
-import { ensureDebianRoot } from "./debian_root.ts";
+import { chrootArgv, ensureDebianRoot } from "./debian_root.ts";
 import { CACHE_DIR } from "./users.ts";
 
 export { debianMirror } from "./debian_root.ts";
@@ -22,10 +22,6 @@ export function ensureTrixieRoot(): Promise<string> {
   });
 }
 
-/** Mounts the host's /dev and a new /proc into the root, then execs chroot with the argv. */
-const ENTER_ROOT = 'r="$1"; shift; mount --rbind /dev "$r/dev" && mount -t proc proc "$r/proc" ' +
-  '&& exec chroot "$r" "$@"';
-
 /**
  * Starts OpenSSH 10 (Debian trixie) chrooted in the cached trixie root, making that root first if
  * needed. Its users live in the root's /etc/passwd: create them with `handle.ensureUser()`.
@@ -35,19 +31,7 @@ export async function startTrixieSshd(options: SshdOptions = {}): Promise<SshdHa
   const root = await ensureTrixieRoot();
   return await launchSshd({
     root,
-    wrap: (argv) => [
-      "unshare",
-      "--mount",
-      "--propagation",
-      "private",
-      "--",
-      "sh",
-      "-c",
-      ENTER_ROOT,
-      "sh",
-      root,
-      ...argv,
-    ],
+    wrap: (argv) => chrootArgv(root, argv),
     // OpenSSH 9.8+ would refuse loopback for a while after failed logins, which tests make.
     versionConfig: ["PerSourcePenalties no"],
   }, options);
