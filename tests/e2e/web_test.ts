@@ -68,6 +68,12 @@ events:
       });
       const pageErrors: string[] = [];
       page.on("pageerror", (error) => pageErrors.push(String(error)));
+      const foreign: string[] = [];
+      page.on("request", (request) => {
+        const url = new URL(request.url());
+        const local = url.host === `127.0.0.1:${port}` || ["data:", "blob:"].includes(url.protocol);
+        if (!local) foreign.push(url.href);
+      });
 
       // Not logged in: sent to the login page; a wrong password is refused.
       await page.goto(base);
@@ -158,6 +164,7 @@ events:
       assert.deepEqual(dialogs.filter((d) => !d.startsWith("Kill the session")), []);
       assert.equal(dialogs.length, 1, "one confirmation: the kill");
       assert.deepEqual(pageErrors, []);
+      assert.deepEqual(foreign, [], "nothing is loaded from anywhere but the daemon");
       // Neither the password nor a wrong one typed at the login reaches the daemon's log.
       assert.ok(!daemon.stderr.includes(WEB_PASS), "the web password is not logged");
       assert.ok(!daemon.stderr.includes("wrong password"), "a typed password is not logged");
