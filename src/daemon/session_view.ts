@@ -11,7 +11,10 @@ import type { SessionSnapshot, SshlogEvent } from "../events/types.ts";
 import type { LiveSessions } from "../sessions/live_sessions.ts";
 import type { Session } from "../sessions/session.ts";
 import { type Injector, openInjector } from "./injector.ts";
+import type { SessionView, ViewSink } from "../web/backend.ts";
 import { renderScreen } from "./screen.ts";
+
+export type { SessionView, ViewSink };
 
 const log = getLogger(["sshlog", "daemon"]);
 
@@ -33,27 +36,6 @@ export interface ViewRequest {
   viewer: Viewer;
   /** The client's pid when known: a client inside the session itself is refused. */
   clientPid?: number;
-}
-
-/** Where a view delivers what happens in the session. */
-export interface ViewSink {
-  /** The view is open: called once, before any other call, with the current screen. */
-  opened(view: SessionView): void;
-  output(bytes: Uint8Array): void;
-  resize(size: { columns: number; rows: number }): void;
-  /** The session ended; no call follows. */
-  ended(): void;
-}
-
-/** An open view. */
-export interface SessionView {
-  session: SessionSnapshot;
-  /** Escape sequences that draw the current screen. */
-  screen: string;
-  size: { columns: number; rows: number };
-  /** Types base64-encoded keystrokes (interactive views only); returns false on failure. */
-  input(base64: string): boolean;
-  close(): void;
 }
 
 /** A refusal the requester can be told as is. */

@@ -2,17 +2,23 @@
 import type { SessionSnapshot, SshlogEvent } from "../events/types.ts";
 import type { ListOptions, RecordingInfo } from "../recorder/mod.ts";
 
-/** Where a live view delivers a session's screen, output and end. */
-export interface WebViewSink {
-  opened(view: WebView): void;
+/**
+ * Where a live view of a session (the web's, and `sshlog attach`'s through the socket) delivers
+ * what happens in the session.
+ */
+export interface ViewSink {
+  /** The view is open: called once, before any other call, with the current screen. */
+  opened(view: SessionView): void;
   output(bytes: Uint8Array): void;
   resize(size: { columns: number; rows: number }): void;
+  /** The session ended; no call follows. */
   ended(): void;
 }
 
 /** An open live view of a session. */
-export interface WebView {
+export interface SessionView {
   session: SessionSnapshot;
+  /** Escape sequences that draw the current screen. */
   screen: string;
   size: { columns: number; rows: number };
   /** Types base64 keystrokes (interactive views only); false when refused or failed. */
@@ -39,8 +45,8 @@ export interface WebBackend {
     key: string,
     mode: "readonly" | "interactive",
     who: WebUser,
-    sink: WebViewSink,
-  ): Promise<WebView>;
+    sink: ViewSink,
+  ): Promise<SessionView>;
   /** Ends a tracked session; false when no live session matches `key`. */
   kill(key: string, who: WebUser): boolean;
   /** The recordings the daemon writes, filtered. */

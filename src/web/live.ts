@@ -6,7 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import { encodeBase64 } from "../events/base64.ts";
 import type { SshlogEvent } from "../events/types.ts";
-import type { WebBackend, WebUser, WebView } from "./backend.ts";
+import type { SessionView, WebBackend, WebUser } from "./backend.ts";
 
 const log = getLogger(["sshlog", "web"]);
 /** Bytes queued to one browser beyond which it is disconnected as too slow. */
@@ -49,7 +49,7 @@ export function serveSessionView(
   backend: WebBackend,
   request: { key: string; mode: "readonly" | "interactive"; who: WebUser },
 ): void {
-  let view: WebView | undefined;
+  let view: SessionView | undefined;
   let closed = false;
   socket.onopen = async () => {
     try {

@@ -3,7 +3,7 @@ import type { SessionSnapshot, SshlogEvent } from "../events/types.ts";
 import { freePort, selfSignedCertificate } from "../actions/_test_receivers.ts";
 import type { RecordingInfo } from "../recorder/mod.ts";
 import type { Asset } from "./assets.ts";
-import type { WebBackend, WebUser, WebViewSink } from "./backend.ts";
+import type { ViewSink, WebBackend, WebUser } from "./backend.ts";
 import { startWebServer, type WebServer } from "./server.ts";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
@@ -26,7 +26,7 @@ class FakeBackend implements WebBackend {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-  openView(key: string, mode: "readonly" | "interactive", _who: WebUser, sink: WebViewSink) {
+  openView(key: string, mode: "readonly" | "interactive", _who: WebUser, sink: ViewSink) {
     if (key !== "s1") return Promise.reject(new Error(`No live session matches "${key}"`));
     const view = {
       session: SESSION,
