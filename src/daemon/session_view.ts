@@ -7,7 +7,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { EventBus } from "../events/bus.ts";
 import { rawBytes } from "../events/raw.ts";
-import type { SessionSnapshot, SshlogEvent } from "../events/types.ts";
+import type { SshlogEvent } from "../events/types.ts";
 import type { LiveSessions } from "../sessions/live_sessions.ts";
 import type { Session } from "../sessions/session.ts";
 import { type Injector, openInjector } from "./injector.ts";
