@@ -309,9 +309,12 @@ Deno.test({
     );
 
     await t.step("capture: a command killed by SIGKILL finishes with signal SIGKILL", async () => {
-      // The loop waits (with builtins only) until the background child has exec'd sleep.
+      // The loop waits (with builtins only) until the background child sleeps in sleep(1):
+      // its name changes early in execve, and a SIGKILL that lands before the exec
+      // completes kills a process that never ran sleep (no command to report).
       const script = ": signal-marker-8; sh -c 'kill -KILL $$'; sleep 30 & p=$!; " +
-        'until read -r c < /proc/$p/comm && [ "$c" = sleep ]; do :; done; kill -9 $p; wait $p';
+        'until read -r _ c s _ < /proc/$p/stat && [ "$c $s" = "(sleep) S" ]; do :; done; ' +
+        "kill -9 $p; wait $p";
       const result = await sshd.ssh(USER, [script]);
       assert.equal(result.code, 137, result.stderr);
       const events = await sessionOf(daemon, "signal-marker-8");
