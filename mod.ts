@@ -85,12 +85,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  let code: number;
   try {
-    Deno.exitCode = await main(Deno.args);
+    code = await main(Deno.args);
   } catch (error) {
     const debug = /^(1|true|yes)$/i.test(Deno.env.get("SSHLOG_DEBUG") ?? "");
     const text = debug && error instanceof Error ? error.stack : String(error);
     await write(Deno.stderr, `Unexpected error: ${text}\n`);
-    Deno.exitCode = 1;
+    code = 1;
   }
+  // Exit now: a verb may leave a read pending (attach's keystroke reader after the session ended).
+  Deno.exit(code);
 }

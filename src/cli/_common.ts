@@ -109,7 +109,8 @@ export async function usageFailure(help: VerbHelp, problem: unknown): Promise<nu
   return EXIT_USAGE;
 }
 
-function envValue(name: string): string | undefined {
+/** An environment variable's value; undefined when unset, empty or not readable. */
+export function envValue(name: string): string | undefined {
   try {
     const value = Deno.env.get(name);
     return value === "" ? undefined : value;

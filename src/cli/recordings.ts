@@ -1,4 +1,7 @@
-/** `sshlog recordings`: list (and search) the session recordings in the recordings directory. */
+/**
+ * `sshlog recordings`: list (and search) the session recordings the daemon wrote, asked of the
+ * daemon (every `log_directory` of its configuration), or read from a folder with `--dir`.
+ */
 
 import { parseArgs } from "node:util";
 import { escapeText, stringifyJsonSafe } from "../events/mod.ts";
@@ -10,33 +13,41 @@ import {
   parseSince,
   type RecordingInfo,
 } from "../recorder/mod.ts";
+import { IpcClient, IpcError } from "../ipc/mod.ts";
 import {
+  CLIENT_OPTIONS,
+  envValue,
   EXIT_FAILURE,
   EXIT_OK,
   printHelp,
+  resolveSocketPath,
   runtimeFailure,
+  SOCKET_FLAG_HELP,
   usageFailure,
   type VerbHelp,
   writeStderr,
   writeStdout,
 } from "./_common.ts";
 
-/** Flag help line for `--dir`, naming its environment variable and default. */
+/** Flag help line for `--dir`, naming its environment variable. */
 export const DIR_FLAG_HELP = [
   "--dir DIR",
-  `recordings directory (env SSHLOG_SESSIONS_DIR; default ${DEFAULT_SESSIONS_DIR})`,
+  "read the recordings of DIR directly, without the daemon (env SSHLOG_SESSIONS_DIR)",
 ] as const;
 
 /** Help of `sshlog recordings`. */
 export const HELP: VerbHelp = {
   name: "recordings",
-  summary: "List the session recordings, newest last; --grep searches their transcripts.",
-  usage: "recordings [--json] [--user NAME] [--since TIME] [--grep TEXT] [--dir DIR]",
+  summary: "List the session recordings the daemon wrote, oldest first; --grep searches their " +
+    "transcripts.",
+  usage:
+    "recordings [--json] [--user NAME] [--since TIME] [--grep TEXT] [--socket PATH] [--dir DIR]",
   flags: [
     ["--json", 'print {"recordings":[…]} as JSON instead of a table'],
     ["--user NAME", "only recordings of this user"],
     ["--since TIME", "only recordings started since TIME: 2024-05-01, 2024-05-01T16:00, 12h, 7d"],
     ["--grep TEXT", "only recordings whose transcript (.log) contains TEXT (case-sensitive)"],
+    SOCKET_FLAG_HELP,
     DIR_FLAG_HELP,
     ["-h, --help", "show this help"],
   ],
@@ -44,19 +55,33 @@ export const HELP: VerbHelp = {
     "sshlog recordings",
     "sshlog recordings --user billy --since 7d",
     "sshlog recordings --grep 'rm -rf' --json | jq -r '.recordings[].session_id'",
+    `sshlog recordings --dir ${DEFAULT_SESSIONS_DIR}   # without a running daemon`,
   ],
 };
 
-/** The recordings directory: `--dir`, else `SSHLOG_SESSIONS_DIR`, else the default. */
-export function resolveSessionsDir(flag: string | undefined): string {
-  if (flag !== undefined) return flag;
+/** The folder to read directly: `--dir`, else `SSHLOG_SESSIONS_DIR`; undefined: ask the daemon. */
+export function localSessionsDir(flag: string | undefined): string | undefined {
+  return flag ?? envValue("SSHLOG_SESSIONS_DIR");
+}
+
+/**
+ * Asks the daemon for the recordings of every folder its configuration records into.
+ * @throws {IpcError} when the daemon cannot be reached or refuses
+ */
+export async function daemonRecordings(
+  socket: string,
+  options: ListOptions,
+): Promise<RecordingInfo[]> {
+  const client = await IpcClient.connect(socket);
   try {
-    const value = Deno.env.get("SSHLOG_SESSIONS_DIR");
-    if (value !== undefined && value !== "") return value;
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    const answer = await client.request({ op: "recordings", ...options });
+    if (!Array.isArray(answer.recordings)) {
+      throw new IpcError("The daemon answered the recordings request without a list", "protocol");
+    }
+    return answer.recordings as RecordingInfo[];
+  } finally {
+    client.close();
   }
-  return DEFAULT_SESSIONS_DIR;
 }
 
 /** Formats a duration in ms as `45s`, `2m05s` or `1h02m03s`. */
@@ -120,7 +145,7 @@ export async function run(args: string[]): Promise<number> {
         since: { type: "string" },
         grep: { type: "string" },
         dir: { type: "string" },
-        help: { type: "boolean", short: "h" },
+        ...CLIENT_OPTIONS,
       },
       strict: true,
       allowPositionals: true,
@@ -144,9 +169,11 @@ export async function run(args: string[]): Promise<number> {
       return await usageFailure(HELP, error.message);
     }
   }
-  const dir = resolveSessionsDir(values.dir);
+  const dir = localSessionsDir(values.dir);
   try {
-    const recordings = await listRecordings(dir, options);
+    const recordings = dir === undefined
+      ? await daemonRecordings(resolveSocketPath(values.socket), options)
+      : await listRecordings(dir, options);
     await writeStdout(
       values.json ? formatRecordingsJson(recordings) : formatRecordingsTable(recordings),
     );
@@ -154,7 +181,7 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
       const why = error instanceof Deno.errors.NotFound ? "no such directory" : "permission denied";
-      await writeStderr(`Cannot list recordings in "${escapeText(dir)}": ${why}\n`);
+      await writeStderr(`Cannot list recordings in "${escapeText(dir ?? "")}": ${why}\n`);
       return EXIT_FAILURE;
     }
     return await runtimeFailure(error);

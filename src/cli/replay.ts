@@ -6,7 +6,9 @@
 
 import { parseArgs } from "node:util";
 import { escapeText } from "../events/mod.ts";
+import { IpcError } from "../ipc/mod.ts";
 import {
+  DEFAULT_SESSIONS_DIR,
   isSafeSessionId,
   playCast,
   type PlayOptions,
@@ -14,32 +16,38 @@ import {
   transcriptStillOpen,
 } from "../recorder/mod.ts";
 import {
+  CLIENT_OPTIONS,
   EXIT_FAILURE,
   EXIT_OK,
   printHelp,
+  resolveSocketPath,
   runtimeFailure,
   usageFailure,
   type VerbHelp,
   writeStderr,
   writeStdout,
 } from "./_common.ts";
-import { DIR_FLAG_HELP, resolveSessionsDir } from "./recordings.ts";
+import { daemonRecordings, DIR_FLAG_HELP, localSessionsDir } from "./recordings.ts";
 
 /** Help of `sshlog replay`. */
 export const HELP: VerbHelp = {
   name: "replay",
   summary: "Play a session recording (asciicast v2) on the terminal with its original timing.",
-  usage: "replay FILE.cast|SESSION [--speed X] [--idle-limit SECONDS] [--dir DIR]",
+  usage: "replay FILE.cast|SESSION [--speed X] [--idle-limit SECONDS] [--dir DIR] [--socket PATH]",
   flags: [
     ["--speed X", "play X times faster (default 1)"],
     ["--idle-limit SECONDS", "shorten every pause to at most SECONDS"],
     DIR_FLAG_HELP,
+    [
+      "--socket PATH",
+      "daemon to ask where a SESSION's recording is, when not in the default folder",
+    ],
     ["-h, --help", "show this help"],
   ],
   examples: [
-    "sshlog replay s-970236-1714580200",
-    "sshlog replay --speed 4 --idle-limit 2 /var/log/sshlog/sessions/s-970236-1714580200.cast",
-    "SSHLOG_SESSIONS_DIR=/srv/rec sshlog replay s-970236-1714580200",
+    "sshlog replay 20240501T161645Z-970236-970240",
+    "sshlog replay --speed 4 --idle-limit 2 /var/log/sshlog/sessions/20240501T161645Z-970236-970240.cast",
+    "sshlog replay --dir /srv/rec 20240501T161645Z-970236-970240",
   ],
 };
 
@@ -52,14 +60,29 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** The .cast path for a FILE or SESSION argument, or undefined when neither exists. */
-export async function findRecording(target: string, dir: string): Promise<string | undefined> {
+/**
+ * The .cast path for a FILE or SESSION argument, or undefined when neither exists. A SESSION is
+ * looked up in `dir` when one is given, else in the default folder, then among the recordings
+ * the daemon at `socket` lists (every folder its configuration records into).
+ */
+export async function findRecording(
+  target: string,
+  dir: string | undefined,
+  socket: string,
+): Promise<string | undefined> {
   if (target.includes("/") || target.endsWith(".cast")) {
     return await isFile(target) ? target : undefined;
   }
   if (!isSafeSessionId(target)) return undefined;
-  const path = `${dir}/${target}.cast`;
-  return await isFile(path) ? path : undefined;
+  const path = `${dir ?? DEFAULT_SESSIONS_DIR}/${target}.cast`;
+  if (await isFile(path)) return path;
+  if (dir !== undefined) return undefined;
+  try {
+    return (await daemonRecordings(socket, {})).find((r) => r.session_id === target)?.cast_path;
+  } catch (error) {
+    if (error instanceof IpcError) return undefined; // no daemon to ask: not found
+    throw error;
+  }
 }
 
 function positiveNumber(value: string | undefined, flag: string): number | string | undefined {
@@ -80,7 +103,7 @@ export async function run(args: string[], play: PlayOptions = {}): Promise<numbe
         speed: { type: "string" },
         "idle-limit": { type: "string" },
         dir: { type: "string" },
-        help: { type: "boolean", short: "h" },
+        ...CLIENT_OPTIONS,
       },
       strict: true,
       allowPositionals: true,
@@ -97,14 +120,15 @@ export async function run(args: string[], play: PlayOptions = {}): Promise<numbe
   const idleLimit = positiveNumber(values["idle-limit"], "--idle-limit");
   if (typeof speed === "string") return await usageFailure(HELP, speed);
   if (typeof idleLimit === "string") return await usageFailure(HELP, idleLimit);
-  const dir = resolveSessionsDir(values.dir);
+  const dir = localSessionsDir(values.dir);
   try {
-    const path = await findRecording(target, dir);
+    const path = await findRecording(target, dir, resolveSocketPath(values.socket));
     if (path === undefined) {
+      const where = dir === undefined
+        ? `"${DEFAULT_SESSIONS_DIR}" or the daemon's recordings`
+        : `"${escapeText(dir)}"`;
       await writeStderr(
-        `Cannot find recording "${escapeText(target)}": no such file, nor session in "${
-          escapeText(dir)
-        }"\n`,
+        `Cannot find recording "${escapeText(target)}": no such file, nor session in ${where}\n`,
       );
       return EXIT_FAILURE;
     }

@@ -16,6 +16,7 @@ import { bootTimeNs } from "../../ffi/libc.ts";
 import { binaryHooks, hookOpenSshOf } from "./hooks.ts";
 import { registerAttachOp } from "./attach_op.ts";
 import { registerKillOp } from "./kill_op.ts";
+import { registerRecordingsOp } from "./recordings_op.ts";
 import { checkKernel } from "./requirements.ts";
 import { setupLogging } from "./logging.ts";
 import { type DaemonOptions, parseDaemonOptions, UsageError } from "./options.ts";
@@ -115,6 +116,7 @@ async function capture(
   registerKillOp(ipc, assembler.sessions);
   const views = { sessions: assembler.sessions, bus, injection: options.sessionInjection };
   registerAttachOp(ipc, views);
+  registerRecordingsOp(ipc, () => rules.recordingDirs());
   try {
     await ipc.start();
   } catch (error) {

@@ -1,7 +1,7 @@
 /** Starts the diagnostic web interface with the daemon's sessions, events, views and recordings. */
 import { getLogger } from "@logtape/logtape";
 import type { EventBus } from "../events/bus.ts";
-import { DEFAULT_SESSIONS_DIR, listRecordings, type RecordingInfo } from "../recorder/mod.ts";
+import { listRecordingsIn } from "../recorder/mod.ts";
 import type { LiveSessions } from "../sessions/live_sessions.ts";
 import { findWebRoot, loadAssets } from "../web/assets.ts";
 import type { WebBackend } from "../web/backend.ts";
@@ -38,19 +38,7 @@ function backendOf(context: WebContext): WebBackend {
       killSession(session, `Web user ${JSON.stringify(who.user)} from ${who.address}`);
       return true;
     },
-    async recordings(options) {
-      const all: RecordingInfo[] = [];
-      // Without a session log in the configuration, what `sshlog recordings` lists by default.
-      const dirs = context.recordingDirs();
-      for (const dir of dirs.length > 0 ? dirs : [DEFAULT_SESSIONS_DIR]) {
-        try {
-          all.push(...await listRecordings(dir, options));
-        } catch (error) {
-          if (!(error instanceof Deno.errors.NotFound)) throw error;
-        }
-      }
-      return all.sort((a, b) => a.start_time - b.start_time);
-    },
+    recordings: (options) => listRecordingsIn(context.recordingDirs(), options),
   };
 }
 

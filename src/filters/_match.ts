@@ -71,16 +71,60 @@ export function stringsOf(argument: unknown): string[] {
   });
 }
 
+const PYTHON_FLAGS = /^\(\?([aiLmsux]+)\)/;
+
 /**
- * Compiles a regular expression or a list of them; a match may be anywhere in the value.
+ * Turns the Python `re` syntax that configs written for the original agent use into JavaScript:
+ * leading inline flags `(?i)`, `(?m)`, `(?s)`, named groups `(?P<n>…)` and `(?P=n)`, and the
+ * anchors `\A` and `\Z`. Other syntax is passed as written.
+ * @throws {SyntaxError} for a Python flag JavaScript has no equivalent of (`x`, `L`)
+ */
+export function fromPythonRegex(source: string): { source: string; flags: string } {
+  let flags = "";
+  let rest = source;
+  for (let match = PYTHON_FLAGS.exec(rest); match; match = PYTHON_FLAGS.exec(rest)) {
+    for (const flag of match[1]!) {
+      if (flag === "x" || flag === "L") {
+        throw new SyntaxError(`The inline flag (?${flag}) is not supported`);
+      }
+      if ("ims".includes(flag) && !flags.includes(flag)) flags += flag;
+    }
+    rest = rest.slice(match[0].length);
+  }
+  let out = "";
+  for (let i = 0; i < rest.length; i++) {
+    const char = rest[i]!;
+    if (char === "\\" && i + 1 < rest.length) {
+      const next = rest[i + 1]!;
+      out += next === "A" ? "(?<![\\s\\S])" : next === "Z" ? "(?![\\s\\S])" : char + next;
+      i++;
+    } else if (rest.startsWith("(?P<", i)) {
+      out += "(?<";
+      i += 3;
+    } else if (rest.startsWith("(?P=", i)) {
+      const end = rest.indexOf(")", i);
+      if (end < 0) break;
+      out += `\\k<${rest.slice(i + 4, end)}>`;
+      i = end;
+    } else {
+      out += char;
+    }
+  }
+  return { source: out, flags };
+}
+
+/**
+ * Compiles a regular expression or a list of them (JavaScript syntax, or the Python syntax of
+ * {@linkcode fromPythonRegex}); a match may be anywhere in the value.
  * @throws {SyntaxError} for an invalid expression
  */
 export function regexesOf(argument: unknown): RegExp[] {
-  return stringsOf(argument).map((source) => {
+  return stringsOf(argument).map((text) => {
     try {
-      return new RegExp(source);
+      const { source, flags } = fromPythonRegex(text);
+      return new RegExp(source, flags);
     } catch (error) {
-      throw new SyntaxError(`Invalid regular expression "${source}"`, { cause: error });
+      throw new SyntaxError(`Invalid regular expression "${text}"`, { cause: error });
     }
   });
 }
@@ -128,6 +172,7 @@ export const SESSION_EVENT_TYPES: readonly string[] = [
   "command_finish",
   "terminal_update",
   "terminal_input",
+  "terminal_resize",
   "file_upload",
   "file_download",
   "session_attach",

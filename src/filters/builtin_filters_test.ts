@@ -77,12 +77,33 @@ Deno.test("*_regex filters search anywhere in the value; a list means any of", (
   assert.throws(() => filterTest("username_regex", "(unclosed"), SyntaxError);
 });
 
-Deno.test("username filter matches exact names, lists and '*'", () => {
+Deno.test("*_regex filters accept the Python syntax of the original's configs", () => {
+  const login = sampleEvent("connection_established"); // username billy
+  assert.equal(passes("username_regex", "(?i)^BILLY$", login), true);
+  assert.equal(passes("username_regex", "\\Abilly\\Z", login), true);
+  assert.equal(passes("username_regex", "\\Abill\\Z", login), false);
+  assert.equal(passes("username_regex", "^(?P<first>b)il(?P=first)?ly$", login), true);
+  assert.equal(passes("username_regex", "(?im)^billy$", login), true);
+  assert.equal(passes("upload_file_path_regex", "\\.txt\\Z", sampleEvent("file_upload")), true);
+  assert.throws(() => filterTest("username_regex", "(?x)b i l l y"), SyntaxError);
+});
+
+Deno.test("a username filter also judges resizes, so a recording rule records only its users", () => {
+  const resize = sampleEvent("terminal_resize");
+  assert.equal(passes("username", "billy", resize), true);
+  assert.equal(passes("username", "alice", resize), false);
+  assert.equal(passes("username_regex", "^alice$", resize), false);
+  assert.equal(passes("require_tty", true, sampleEvent("terminal_resize", { tty_id: -1 })), false);
+});
+
+Deno.test("username filter matches exact names, lists, '*' and an empty value", () => {
   const event = sampleEvent("command_start");
   assert.equal(passes("username", "billy", event), true);
   assert.equal(passes("username", "bill", event), false);
   assert.equal(passes("username", ["root", "billy"], event), true);
   assert.equal(passes("username", "*", event), true);
+  assert.equal(passes("username", "", event), true, "an empty name matches anyone, as before");
+  assert.equal(passes("username", null, event), true);
 });
 
 Deno.test("command_output_contains filter looks for text in stdout", () => {
@@ -106,20 +127,25 @@ Deno.test("require_tty filter drops sessions without a terminal only when true",
   assert.throws(() => filterTest("require_tty", "yes please"), TypeError);
 });
 
-Deno.test("ignore_existing_logins filter drops every event of sessions flagged existing", () => {
-  for (const type of ["connection_established", "command_start", "terminal_update"] as const) {
+Deno.test("ignore_existing_logins filter drops only the login report of sessions open before", () => {
+  const login = sampleEvent("connection_established", { existing: true });
+  assert.equal(passes("ignore_existing_logins", true, login), false);
+  assert.equal(passes("ignore_existing_logins", false, login), true);
+  assert.equal(passes("ignore_existing_logins", true, sampleEvent("connection_established")), true);
+  for (const type of ["command_start", "terminal_update", "connection_close"] as const) {
     assert.equal(
       passes("ignore_existing_logins", true, sampleEvent(type, { existing: true })),
-      false,
-    );
-    assert.equal(passes("ignore_existing_logins", true, sampleEvent(type)), true);
-    assert.equal(
-      passes("ignore_existing_logins", false, sampleEvent(type, { existing: true })),
       true,
+      `${type} of an existing session is new activity`,
     );
   }
   assert.throws(
-    () => passes("ignore_existing_logins", true, sampleEvent("command_start", { existing: "yes" })),
+    () =>
+      passes(
+        "ignore_existing_logins",
+        true,
+        sampleEvent("connection_established", { existing: "yes" }),
+      ),
     TypeError,
   );
 });

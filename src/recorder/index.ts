@@ -113,6 +113,27 @@ export async function listRecordings(
 }
 
 /**
+ * Lists the recordings of every folder of `dirs` (the default folder when there is none), oldest
+ * first; a folder that does not exist (yet) has none.
+ */
+export async function listRecordingsIn(
+  dirs: readonly string[],
+  options: ListOptions = {},
+): Promise<RecordingInfo[]> {
+  const all: RecordingInfo[] = [];
+  for (const dir of dirs.length > 0 ? dirs : [DEFAULT_SESSIONS_DIR]) {
+    try {
+      all.push(...await listRecordings(dir, options));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return all.sort((a, b) =>
+    a.start_time - b.start_time || a.session_id.localeCompare(b.session_id)
+  );
+}
+
+/**
  * Parses a `--since` value: an ISO date or date-time (local time without a zone), or an age such
  * as `30m`, `12h`, `7d`; returns epoch ms.
  * @throws {RangeError} when the value is neither

@@ -217,6 +217,11 @@ Deno.test({
         assert.equal(bySession.code, 0, bySession.stderr);
         assert.deepEqual(bySession.stdoutBytes, first.stdout);
 
+        // Without --dir, the daemon says where the session's recording is.
+        const viaDaemon = await daemon.cli(["replay", first.id, "--speed", "1000"]);
+        assert.equal(viaDaemon.code, 0, viaDaemon.stderr);
+        assert.equal(viaDaemon.stdout, expected);
+
         const missing = await runSshlog(["replay", "no-such-session", "--dir", plainDir]);
         assert.equal(missing.code, 1);
         assert.match(missing.stderr, /Cannot find recording "no-such-session"/);
@@ -252,6 +257,16 @@ Deno.test({
         assert.ok(byUser.some((entry) => entry.session_id === first.id));
         assert.ok(byUser.every((entry) => entry.user === USER), JSON.stringify(byUser));
         assert.deepEqual(await list("--user", `nosuchuser${randomWord()}`), []);
+
+        // Without --dir, the daemon lists every folder its rules record into.
+        const asked = await daemon.cli(["recordings", "--json", "--grep", `grepword-${word}`]);
+        assert.equal(asked.code, 0, asked.stderr);
+        const paths = (JSON.parse(asked.stdout).recordings as { cast_path: string }[])
+          .map((entry) => entry.cast_path).sort();
+        assert.deepEqual(
+          paths,
+          [`${inputDir}/${first.id}.cast`, `${plainDir}/${first.id}.cast`].sort(),
+        );
       });
 
       await t.step(
@@ -271,7 +286,7 @@ Deno.test({
         fn() {
           assert.ok(typed !== undefined, "the password step ran");
           assert.ok(
-            typed.includes("echo ready-$((2+2)); read -r line; echo line=$line"),
+            typed.includes("echo ready-$((2+2)) $(tty); read -r line; echo line=$line"),
             `the command line in the i events ${JSON.stringify(typed)}`,
           );
         },
@@ -329,6 +344,15 @@ async function checkResize(sshd: SshdHandle, daemon: DaemonHandle, dir: string):
   }
 }
 
+/** Waits until the terminal `tty` echoes input (`on`) or no longer does: read from its termios. */
+async function waitForEcho(tty: string, on: boolean): Promise<void> {
+  await waitFor(`echo ${on ? "on" : "off"} on ${tty}`, async () => {
+    const { stdout } = await new Deno.Command("stty", { args: ["-F", tty, "-a"] }).output();
+    const echo = new TextDecoder().decode(stdout).split(/\s+/).includes("echo");
+    return echo === on ? true : undefined;
+  });
+}
+
 /**
  * Runs an interactive login shell that types a line at `read -r` (echo on) and a secret at
  * `read -s` (echo off); returns all the "i" data of the record_input recording.
@@ -346,17 +370,17 @@ async function checkPassword(
   try {
     await session.waitForOutput(/\$ $/);
     // The marker is printed once readline gave the terminal back: `read -r` reads with echo on.
-    await session.write("echo ready-$((2+2)); read -r line; echo line=$line\r");
-    await session.waitForOutput("ready-4");
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await session.write("echo ready-$((2+2)) $(tty); read -r line; echo line=$line\r");
+    const ready = /ready-4 (\/dev\/pts\/\d+)/;
+    const tty = ready.exec(await session.waitForOutput(ready))![1]!;
+    await waitForEcho(tty, true);
     await session.write(`${visible}\r`);
     await session.waitForOutput(`line=${visible}`);
     await session.write(
       `p=Secret; read -s -p "$p-prompt: " pw; echo got-it-$((6*7))-${done.slice(10)}\r`,
     );
     await session.waitForOutput("Secret-prompt: ");
-    // Let the shell finish turning echo off after it printed the prompt.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForEcho(tty, false);
     await session.write(`${secret}\r`);
     await session.waitForOutput(done);
     await session.write("exit\r");

@@ -59,12 +59,15 @@ Deno.test({
         stdout: "piped",
         stderr: "piped",
       }).spawn();
-      const watchOutput = new Response(watch.stdout).arrayBuffer();
-      await waitFor("the watch client to connect", async () => {
-        const r = await daemon.cli(["version"]);
-        return r.code === 0 ? true : undefined;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      let shown = "";
+      const watchOutput = (async () => {
+        for await (const text of watch.stdout.pipeThrough(new TextDecoderStream())) shown += text;
+      })();
+      // Subscribed once it prints a probe command (sessions run until it has).
+      await waitFor("the watch client to print a probe command", async () => {
+        await sshd.ssh(USER, ["/bin/true watch-probe"]);
+        return shown.includes("watch-probe") ? true : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500 });
 
       const local = join(dir, "plain.txt");
       await Deno.writeTextFile(local, "payload\n");
@@ -108,13 +111,15 @@ Deno.test({
       assert.ok(text.includes("{{username}}"));
 
       // `sshlog watch`: no raw control characters.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await waitFor("watch to print the command and the upload", () => {
+        return shown.includes(`${tag}cmd`) && shown.includes(`touch ${tag}`) ? true : undefined;
+      });
       watch.kill("SIGTERM");
-      const shown = new TextDecoder().decode(await watchOutput);
+      await watchOutput;
       await watch.status;
       watch = undefined;
       assert.ok(shown.includes(`${tag}cmd`), `watch printed the command:\n${shown}`);
-      assert.ok(shown.includes(tag), "watch printed the upload");
+      assert.ok(shown.includes(`touch ${tag}`), "watch printed the upload");
       assert.doesNotMatch(shown, CONTROL, "no raw control character in watch's output");
 
       // Nothing ran the name: no file named after the tag anywhere a shell could have made it.
