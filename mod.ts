@@ -77,6 +77,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (first === "--help" || first === "-h") return await dispatch("help", []);
+  if (first.startsWith("-")) {
+    // Flags before the command (`sshlog --socket PATH sessions`): the first command name leads.
+    const at = rest.findIndex((word) => Object.hasOwn(VERBS, word));
+    if (at >= 0) return await dispatch(rest[at]!, [first, ...rest.toSpliced(at, 1)]);
+  }
   const topic = rest[0];
   if (first === "help" && topic !== undefined && topic !== "help" && Object.hasOwn(VERBS, topic)) {
     return await dispatch(topic, ["--help"]);

@@ -74,6 +74,14 @@ export function sessionLog(options: SessionLogOptions, logger?: PluginLogger): A
   prune();
   return {
     concurrency: CONCURRENCY,
+    // A rule names the events that start a recording; the recording then has all of the session.
+    followSessions: [
+      "terminal_update",
+      "terminal_resize",
+      "command_start",
+      "connection_close",
+      ...(options.record_input ? ["terminal_input" as const] : []),
+    ],
     async handle(event) {
       if (typeof event.session_id !== "string") return;
       const recording = await recordingOf(event);

@@ -82,6 +82,14 @@ Deno.test("sessionLog() writes a cast and a transcript, files 0600 in a new 0700
   assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
 });
 
+Deno.test("sessionLog() leaves the mode of an existing folder alone; its files are 0600", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sshlog-rec-shared-" });
+  await Deno.chmod(dir, 0o755);
+  await record(dir, [at(0, "connection_established"), at(2000, "connection_close")]);
+  assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o755);
+  assert.equal((await Deno.stat(`${dir}/${ID}.cast`)).mode! & 0o777, 0o600);
+});
+
 Deno.test("sessionLog() writes input only with record_input, and the cast bytes are exact", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sshlog-rec-" });
   const chunks = ["$ ", "l", "s\r\n", "\x1b]0;t\x07file  \u65e5\u672c\r\n"];

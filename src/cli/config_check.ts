@@ -56,21 +56,23 @@ function problemLines(errors: readonly ConfigError[], warnings: readonly ConfigE
 export async function run(args: string[]): Promise<number> {
   const rest = [...args];
   if (rest[0] === "config") rest.shift();
-  if (rest[0] === "check") rest.shift();
-  let values;
+  let values, positionals;
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: rest,
       options: {
         "config-dir": { type: "string" },
         "plugin-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-      allowPositionals: false,
+      allowPositionals: true,
     }));
   } catch (error) {
     return await usageFailure(HELP, error);
   }
+  // `check` may come before or after the flags.
+  const extra = positionals.filter((word, i) => !(word === "check" && i === 0));
+  if (extra.length > 0) return await usageFailure(HELP, `Unexpected argument "${extra[0]}"`);
   if (values.help) return await printHelp(HELP);
   const dir = values["config-dir"] ?? (Deno.env.get("SSHLOG_CONFIG_DIR") || DEFAULT_CONFIG_DIR);
   const pluginDir = values["plugin-dir"];

@@ -61,6 +61,17 @@ Deno.test("run() prints every problem as FILE:LINE:COL and exits 2", async () =>
   assert.equal(lines[3], "Configuration is invalid: 2 errors, 1 warning");
 });
 
+Deno.test("run() takes its flags before or after check, and refuses other words", async () => {
+  const dir = await configDir({ "a.yaml": "events: []\n" });
+  const before = await check("config", "--config-dir", dir, "check");
+  const after = await check("config", "check", "--config-dir", dir);
+  assert.equal(before.code, after.code, before.stderr);
+  assert.deepEqual(before, after);
+  const extra = await check("config", "check", "now", "--config-dir", dir);
+  assert.equal(extra.code, 2);
+  assert.match(extra.stderr, /^sshlog config check: Unexpected argument "now"\n/);
+});
+
 Deno.test("run() refuses unknown flags with a usage line and exit 2", async () => {
   const result = await check("--colour");
   assert.equal(result.code, 2);

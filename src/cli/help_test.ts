@@ -41,3 +41,11 @@ Deno.test("sshlog exits 2 with the overview for an unknown or missing command", 
   const unknownTopic = await runSshlog(["help", "frobnicate"]);
   assert.equal(unknownTopic.code, 2);
 });
+
+Deno.test("flags may come before the command name", async () => {
+  await using daemon = await startDaemonFixture();
+  const before = await runSshlog(["--socket", daemon.path, "version"]);
+  assert.deepEqual(before, { code: 0, stdout: "sshlog 0.1.0\ndaemon 0.1.0\n", stderr: "" });
+  const unknown = await runSshlog(["--socket", daemon.path]);
+  assert.equal(unknown.code, 2);
+});

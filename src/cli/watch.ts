@@ -1,7 +1,13 @@
 /** `sshlog watch`: print the daemon's events live, one line each, until Ctrl-C. */
 
 import { parseArgs } from "node:util";
-import { EVENT_TYPES, type EventType, formatWatchLine, stringifyJsonSafe } from "../events/mod.ts";
+import {
+  EVENT_TYPES,
+  type EventType,
+  formatWatchLine,
+  type SshlogEvent,
+  stringifyJsonSafe,
+} from "../events/mod.ts";
 import { IpcClient, type WatchOptions } from "../ipc/mod.ts";
 import {
   CLIENT_OPTIONS,
@@ -15,10 +21,19 @@ import {
   writeStdout,
 } from "./_common.ts";
 
-/** Types shown when `--type` is not given: all but the high-volume terminal streams. */
+/** Types asked for when `--type` is not given: all but the terminal output stream. */
 export const DEFAULT_WATCH_TYPES: readonly EventType[] = EVENT_TYPES.filter(
-  (type) => type !== "terminal_update" && type !== "terminal_input",
+  (type) => type !== "terminal_update",
 );
+
+/**
+ * Whether the default watch shows an event: of terminal input, only keystrokes an administrator
+ * injected through attach (an audit trail); the user's own typing shows as its commands.
+ */
+export function shownByDefault(event: SshlogEvent): boolean {
+  return event.event_type !== "terminal_input" ||
+    (event as { injected?: unknown }).injected === true;
+}
 
 /** Help of `sshlog watch`. */
 export const HELP: VerbHelp = {
@@ -29,7 +44,8 @@ export const HELP: VerbHelp = {
     ["--json", "print each event as one JSON object per line"],
     [
       "--type T[,T...]",
-      "only these event types (default: all but terminal_update, terminal_input)",
+      "only these event types (default: all but terminal_update; of terminal_input, only " +
+      "keystrokes injected through attach)",
     ],
     ["--user NAME", "only events of this user"],
     ["--session ID", "only events of this session (session_id, TTY number or ptm_pid)"],
@@ -82,10 +98,16 @@ export async function run(args: string[]): Promise<number> {
   const options: WatchOptions = { types };
   if (values.user !== undefined) options.user = values.user;
   if (values.session !== undefined) options.session = values.session;
-  return await watch(resolveSocketPath(values.socket), options, values.json === true);
+  const show = values.type === undefined ? shownByDefault : () => true;
+  return await watch(resolveSocketPath(values.socket), options, values.json === true, show);
 }
 
-async function watch(socket: string, options: WatchOptions, json: boolean): Promise<number> {
+async function watch(
+  socket: string,
+  options: WatchOptions,
+  json: boolean,
+  show: (event: SshlogEvent) => boolean,
+): Promise<number> {
   let client: IpcClient;
   try {
     client = await IpcClient.connect(socket);
@@ -101,6 +123,7 @@ async function watch(socket: string, options: WatchOptions, json: boolean): Prom
   Deno.addSignalListener("SIGTERM", stop);
   try {
     for await (const event of await client.watch(options)) {
+      if (!show(event)) continue;
       await writeStdout((json ? stringifyJsonSafe(event) : formatWatchLine(event)) + "\n");
     }
     return EXIT_OK;

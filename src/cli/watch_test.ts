@@ -40,7 +40,7 @@ function output(session: SessionSnapshot, data: string): SshlogEvent {
   };
 }
 
-Deno.test("sshlog watch prints one line per event, skips terminal data and exits 0 on Ctrl-C", async () => {
+Deno.test("sshlog watch prints one line per event, skips terminal data but injected keys, exits 0 on Ctrl-C", async () => {
   await using daemon = await startDaemonFixture();
   const alice = liveSession("alice", 33);
   const child = spawnSshlog(["watch", "--socket", daemon.path]);
@@ -48,10 +48,20 @@ Deno.test("sshlog watch prints one line per event, skips terminal data and exits
   await waitFor(() => daemon.server.watcherCount === 1);
   daemon.bus.publish(output(alice, "secret output\r\n"));
   daemon.bus.publish(established(alice));
+  const typed = { ...established(alice), "event_type": "terminal_input" as const };
+  daemon.bus.publish({ ...typed, "terminal_data": "ls\r", "data_len": 3 });
+  daemon.bus.publish({
+    ...typed,
+    "terminal_data": "id\r",
+    "data_len": 3,
+    injected: true,
+    "admin_user": "root",
+  });
   daemon.bus.publish(started(alice, "/bin/bash"));
-  const lines = await readLines(stdout, 2);
+  const lines = await readLines(stdout, 3);
   assert.deepEqual(lines, [
     "16:16:45 connection_established (1033) alice from ip 15.12.5.8:59120 tty 33",
+    "16:16:45 terminal_input         (1033) alice input injected by root terminal input (3 bytes) id\\r",
     "16:16:45 command_start          (1033) alice executed /bin/bash",
   ]);
   child.kill("SIGINT");

@@ -10,8 +10,16 @@ function scalarText(node: YNode): string | undefined {
   return typeof node.value === "string" ? node.value : node.text;
 }
 
+/** A quoted number (`port: "514"`, as configs for the original agent may have) as its number. */
+function numeric(value: unknown): unknown {
+  return typeof value === "string" && /^\s*[+-]?\d+(\.\d+)?\s*$/.test(value)
+    ? Number(value)
+    : value;
+}
+
 function checkType(spec: ParamSpec, node: YNode): Checked {
-  const value = node.kind === "scalar" ? node.value : undefined;
+  const raw = node.kind === "scalar" ? node.value : undefined;
+  const value = spec.type === "integer" || spec.type === "number" ? numeric(raw) : raw;
   // A secret parameter's value is never repeated in a message (config check, daemon log).
   const shown = spec.secret && node.kind === "scalar" && node.value !== null
     ? "the value given"

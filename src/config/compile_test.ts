@@ -140,6 +140,28 @@ Deno.test("compileConfig() accepts configs written for the original agent, warni
   assert.equal(syslog.params.udp, true);
 });
 
+Deno.test("compileConfig() takes a quoted number as the number, as the original did", () => {
+  const text = `events:
+  - event: to_syslog
+    triggers: [command_start]
+    actions:
+      - action: syslog
+        plugin: syslog_action
+        server_address: 127.0.0.1
+        port: "1514"
+        facility: ' 4 '
+`;
+  const result = compileConfig([{ path: "quoted.yaml", text }], builtinRegistry());
+  assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
+  assert.equal(result.config.actions[0]!.params.port, 1514);
+  assert.equal(result.config.actions[0]!.params.facility, 4);
+  const bad = compileConfig(
+    [{ path: "bad.yaml", text: text.replace('"1514"', '"15x4"') }],
+    builtinRegistry(),
+  );
+  assert.equal(bad.ok, false);
+});
+
 Deno.test("compileConfig() shares one binding per action and parameters, overrides make another", () => {
   const result = compileFixture("full.yaml");
   assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));

@@ -17,7 +17,7 @@ import { binaryHooks, hookOpenSshOf } from "./hooks.ts";
 import { registerAttachOp } from "./attach_op.ts";
 import { registerKillOp } from "./kill_op.ts";
 import { registerRecordingsOp } from "./recordings_op.ts";
-import { checkKernel } from "./requirements.ts";
+import { checkCapabilities, checkKernel } from "./requirements.ts";
 import { setupLogging } from "./logging.ts";
 import { type DaemonOptions, parseDaemonOptions, UsageError } from "./options.ts";
 import { type RunningRules, startRules } from "./rules.ts";
@@ -48,15 +48,16 @@ export async function run(args: string[]): Promise<number> {
     stderr(`${error.message}\n${USAGE}`);
     return 2;
   }
-  await setupLogging({
-    debug: options.debug,
-    ...(options.logfile ? { file: options.logfile } : {}),
-  });
-  if (Deno.uid() !== 0) {
-    stderr("Cannot start the daemon: it must run as root (it loads eBPF programs)");
+  try {
+    await setupLogging({
+      debug: options.debug,
+      ...(options.logfile ? { file: options.logfile } : {}),
+    });
+  } catch (error) {
+    stderr(`Cannot open the log file "${options.logfile}": ${errorMessage(error)}`);
     return 1;
   }
-  for (const check of checkKernel()) {
+  for (const check of [checkCapabilities(), ...checkKernel()]) {
     if (!check.ok) {
       stderr(`Cannot start the daemon: ${check.detail}; ${check.fix} (see sshlog doctor)`);
       return 1;
@@ -228,6 +229,9 @@ Options:
   --diagnostic-web-tls-cert PEM serve HTTPS with this certificate (SSHLOG_WEB_TLS_CERT)
   --diagnostic-web-tls-key PEM  and this private key (SSHLOG_WEB_TLS_KEY)
   --enable-session-injection    allow interactive attach (SSHLOG_ENABLE_SESSION_INJECTION)
+
+Flags win over the environment; --no-debug, --no-enable-diagnostic-web and
+--no-enable-session-injection turn off what a variable turned on. An empty variable is unset.
 
 The web interface's login is SSHLOG_WEB_USER (default admin) and SSHLOG_WEB_PASS (or the first
 line of the file SSHLOG_WEB_PASS_FILE); it is never served without a password.

@@ -53,14 +53,18 @@ export function findBpfObject(env: (name: string) => string | undefined): string
 /** Parses `sshlog daemon` arguments and the SSHLOG_* environment. */
 export function parseDaemonOptions(
   args: string[],
-  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+  rawEnv: (name: string) => string | undefined = (n) => Deno.env.get(n),
 ): DaemonOptions {
+  // An empty variable (`SSHLOG_SOCKET=` in /etc/default/sshlog) is unset, as for the CLI.
+  const env = (name: string) => rawEnv(name) || undefined;
   let values;
   try {
     ({ values } = parseArgs({
       args,
       strict: true,
       allowPositionals: false,
+      // --no-debug, --no-enable-session-injection… turn off what the environment turned on.
+      allowNegative: true,
       options: {
         "config-dir": { type: "string" },
         "plugin-dir": { type: "string" },
@@ -79,9 +83,10 @@ export function parseDaemonOptions(
     throw new UsageError(errorMessage(error));
   }
   const configDir = values["config-dir"] ?? env("SSHLOG_CONFIG_DIR") ?? "/etc/sshlog";
-  const port = Number(values["diagnostic-web-port"] ?? env("SSHLOG_DIAGNOSTIC_WEB_PORT") ?? 5000);
+  const portText = values["diagnostic-web-port"] ?? env("SSHLOG_DIAGNOSTIC_WEB_PORT") ?? "5000";
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`Invalid --diagnostic-web-port "${port}": use 1 to 65535`);
+    throw new UsageError(`Invalid --diagnostic-web-port "${portText}": use 1 to 65535`);
   }
   const logfile = values.logfile ?? env("SSHLOG_LOGFILE");
   const web = webOptions(values, env, port);

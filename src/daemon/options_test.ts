@@ -36,6 +36,33 @@ Deno.test("parseDaemonOptions() lets flags win over the environment", () => {
   assert.equal(o.web.port, 6000);
 });
 
+Deno.test("parseDaemonOptions() turns off with --no-FLAG what the environment turned on", () => {
+  const env: Record<string, string> = { SSHLOG_DEBUG: "1", SSHLOG_ENABLE_SESSION_INJECTION: "yes" };
+  const o = parseDaemonOptions(["--no-debug", "--no-enable-session-injection"], (n) => env[n]);
+  assert.equal(o.debug, false);
+  assert.equal(o.sessionInjection, false);
+});
+
+Deno.test("parseDaemonOptions() takes an empty variable as unset", () => {
+  const empty = () => "";
+  const o = parseDaemonOptions([], empty);
+  assert.equal(o.configDir, "/etc/sshlog");
+  assert.equal(o.pluginDir, "/etc/sshlog/plugins");
+  assert.equal(o.socket, "/var/run/sshlogd.sock");
+  assert.equal(o.web.ip, "127.0.0.1");
+  assert.equal(o.web.port, 5000);
+  assert.equal(o.logfile, undefined);
+});
+
+Deno.test("parseDaemonOptions() quotes a port that is not a number", () => {
+  assert.throws(
+    () => parseDaemonOptions(["--diagnostic-web-port", "abc"], noEnv),
+    (error) =>
+      error instanceof UsageError &&
+      error.message === 'Invalid --diagnostic-web-port "abc": use 1 to 65535',
+  );
+});
+
 Deno.test("parseDaemonOptions() rejects an unknown flag with a UsageError", () => {
   assert.throws(() => parseDaemonOptions(["--bogus"], noEnv), UsageError);
 });

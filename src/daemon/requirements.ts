@@ -1,7 +1,8 @@
 /**
  * What the machine must offer the daemon (SPEC §1): a kernel with BTF, the BPF ring buffer and
- * bpf_loop() (5.17 and later), libbpf, OpenSSH's sshd, root. Each check says what is wrong and how to fix it;
- * `sshlog doctor` prints them all, the daemon refuses to start on the kernel ones.
+ * bpf_loop() (5.17 and later), libbpf, OpenSSH's sshd, root or the capabilities it uses. Each check
+ * says what is wrong and how to fix it; `sshlog doctor` prints them all, the daemon refuses to
+ * start on the privilege and kernel ones.
  */
 import { kernelHasRingBuffer, libbpfVersion } from "../../ffi/libbpf.ts";
 import { findPltStubs } from "../tracer/plt.ts";
@@ -46,6 +47,38 @@ export function checkKernel(
       fix: "use a kernel built with CONFIG_DEBUG_INFO_BTF=y (every current distribution kernel)",
     },
   ];
+}
+
+/** The capabilities the daemon uses: load BPF, open uprobe perf events, read other processes. */
+const NEEDED_CAPABILITIES: ReadonlyArray<readonly [string, number]> = [
+  ["CAP_DAC_READ_SEARCH", 2],
+  ["CAP_SYS_PTRACE", 19],
+  ["CAP_SYS_ADMIN", 21], // uprobe perf events are refused without it on these kernels
+  ["CAP_PERFMON", 38],
+  ["CAP_BPF", 39],
+];
+
+/**
+ * Root, or the capabilities the daemon needs, in the effective set (`CapEff` of
+ * /proc/self/status, passed as `status`).
+ */
+export function checkCapabilities(
+  status: string = Deno.readTextFileSync("/proc/self/status"),
+): CheckResult {
+  const name = "privileges";
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  const effective = hex === undefined ? 0n : BigInt(`0x${hex}`);
+  const missing = NEEDED_CAPABILITIES.filter(([, bit]) => (effective & (1n << BigInt(bit))) === 0n)
+    .map(([cap]) => cap);
+  return missing.length === 0
+    ? { name, ok: true, detail: `the capabilities to capture (${NEEDED_CAPABILITIES.length})` }
+    : {
+      name,
+      ok: false,
+      detail: `missing ${missing.join(", ")}`,
+      fix: "run as root (or with CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_PTRACE, " +
+        "CAP_DAC_READ_SEARCH)",
+    };
 }
 
 function checkLibbpf(): CheckResult {
@@ -96,9 +129,9 @@ async function checkSshd(): Promise<CheckResult[]> {
   ];
 }
 
-function checkRingBuffer(): CheckResult {
+function checkRingBuffer(privileged: boolean): CheckResult {
   const name = "ring buffer";
-  if (Deno.uid() !== 0) {
+  if (!privileged) {
     return { name, ok: false, detail: "not checked: not root", fix: "run sshlog doctor as root" };
   }
   try {
@@ -115,8 +148,8 @@ function checkRingBuffer(): CheckResult {
   }
 }
 
-function checkBpf(objectPath: string): CheckResult {
-  if (Deno.uid() !== 0) {
+function checkBpf(objectPath: string, privileged: boolean): CheckResult {
+  if (!privileged) {
     return {
       name: "BPF programs",
       ok: false,
@@ -132,7 +165,7 @@ function checkBpf(objectPath: string): CheckResult {
       name: "BPF programs",
       ok: false,
       detail: errorMessage(error),
-      fix: "check the kernel checks above; the daemon needs CAP_BPF, CAP_PERFMON (root)",
+      fix: "check the kernel checks above",
     };
   }
 }
@@ -148,27 +181,58 @@ function checkMode(name: string, path: string, want: number, fix: string): Check
   }
 }
 
+/** The socket: mode at most 0660, owned by root, group `sshlog` (gid `sshlogGid`) when it exists. */
+export function checkSocket(path: string, sshlogGid: number | undefined): CheckResult {
+  const name = "socket";
+  let stat: Deno.FileInfo;
+  try {
+    stat = Deno.statSync(path);
+  } catch {
+    return { name, ok: true, detail: `${path} does not exist yet (the daemon creates it)` };
+  }
+  const mode = stat.mode! & 0o777;
+  const wrong = [
+    ...(mode & ~0o660 ? [`mode ${mode.toString(8)}`] : []),
+    ...(stat.uid !== 0 ? [`owner uid ${stat.uid}`] : []),
+    ...(sshlogGid !== undefined && stat.gid !== sshlogGid ? [`group gid ${stat.gid}`] : []),
+  ];
+  return wrong.length === 0
+    ? { name, ok: true, detail: `${path} (${mode.toString(8)}, root:sshlog)` }
+    : {
+      name,
+      ok: false,
+      detail: `${path} has ${wrong.join(", ")}`,
+      fix: `restart the daemon, or chown root:sshlog ${path} && chmod 660 ${path}`,
+    };
+}
+
 /** Every check, in order. */
 export async function allChecks(
   options: { bpfObject: string; socket: string; logDir: string },
 ): Promise<CheckResult[]> {
-  let group = false;
+  let sshlogGid: number | undefined;
   try {
-    group = Deno.readTextFileSync("/etc/group").split("\n").some((l) => l.startsWith("sshlog:"));
+    const line = Deno.readTextFileSync("/etc/group").split("\n").find((l) =>
+      l.startsWith("sshlog:")
+    );
+    if (line !== undefined) sshlogGid = Number(line.split(":")[2]);
   } catch { /* unreadable */ }
+  const group = sshlogGid !== undefined;
+  const privileges = checkCapabilities();
   return [
     ...checkKernel(),
+    privileges,
     checkLibbpf(),
-    checkRingBuffer(),
+    checkRingBuffer(privileges.ok),
     ...await checkSshd(),
-    checkBpf(options.bpfObject),
+    checkBpf(options.bpfObject, privileges.ok),
     group ? { name: "group sshlog", ok: true, detail: "exists: its members may use the socket" } : {
       name: "group sshlog",
       ok: false,
       detail: "missing: only root can use the socket",
       fix: "groupadd --system sshlog",
     },
-    checkMode("socket", options.socket, 0o660, `chmod 660 ${options.socket}`),
+    checkSocket(options.socket, sshlogGid),
     checkMode("log directory", options.logDir, 0o700, `chmod 700 ${options.logDir}`),
   ];
 }

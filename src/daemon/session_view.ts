@@ -91,8 +91,20 @@ export async function openSessionView(
   }
   // A client without a terminal of its own (ssh -tt from a script) reports 0×0.
   const size = usableSize(session.size) ?? { columns: 80, rows: 24 };
-  const screen = await renderScreen(session.recentOutput(), size);
-  if (session.closed) throw new ViewRefused(`Session ${session.init.id} has ended`);
+  // Subscribed before the output is taken: what comes while the screen renders is kept for later.
+  const early: SshlogEvent[] = [];
+  let forward = (event: SshlogEvent) => void early.push(event);
+  const unsubscribe = context.bus.subscribe((event: SshlogEvent) => {
+    if (event.session_id === session.init.id) forward(event);
+  });
+  let screen: string;
+  try {
+    screen = await renderScreen(session.recentOutput(), size);
+    if (session.closed) throw new ViewRefused(`Session ${session.init.id} has ended`);
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
   // Opened last: nothing can fail between it and close(), which frees it.
   const injector: Injector | undefined = request.mode === "interactive"
     ? openInjector(session)
@@ -108,7 +120,6 @@ export async function openSessionView(
     via: viewer.via,
   });
   let open = true;
-  let unsubscribe = () => {};
   const view: SessionView = {
     session: session.snapshot(),
     screen,
@@ -139,8 +150,7 @@ export async function openSessionView(
     },
   };
   sink.opened(view);
-  unsubscribe = context.bus.subscribe((event: SshlogEvent) => {
-    if (event.session_id !== session.init.id) return;
+  forward = (event: SshlogEvent) => {
     if (event.event_type === "terminal_update") {
       const bytes = rawBytes(event);
       if (bytes) sink.output(bytes);
@@ -150,6 +160,7 @@ export async function openSessionView(
     } else if (event.event_type === "connection_close") {
       sink.ended();
     }
-  });
+  };
+  for (const event of early.splice(0)) forward(event);
   return view;
 }

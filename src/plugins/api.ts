@@ -3,7 +3,7 @@
  * filters and actions implement the same interfaces. Plug-ins import these types only
  * (`import type`), so a plug-in file needs nothing from the product at run time.
  */
-import type { SshlogEvent } from "../events/mod.ts";
+import type { EventType, SshlogEvent } from "../events/mod.ts";
 
 export type { EventType, SshlogEvent } from "../events/mod.ts";
 export { EVENT_TYPES } from "../events/mod.ts";
@@ -138,6 +138,13 @@ export interface ActionHandler {
   readonly timeoutMs?: number;
   /** How many sessions may be handled at once; events of one session never overlap [1]. */
   readonly concurrency?: number;
+  /**
+   * Event types to follow a session by: once an event of a session reached this action through
+   * a rule, the session's later events of these types reach it too, whatever the rule's triggers
+   * and filters, until its `connection_close` (which comes too when listed). A recorder uses it
+   * to see a whole session from a rule that names only some of its events [none].
+   */
+  readonly followSessions?: readonly EventType[];
 }
 
 /** An action: YAML names it by `plugin:`; other keys of the action are its parameters. */

@@ -102,7 +102,12 @@ export async function loadPlugins(
   const files: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".ts")) files.push(entry.name);
+      if (!entry.name.endsWith(".ts")) continue;
+      // A symbolic link to a plug-in file counts too (as for conf.d).
+      const isFile = entry.isFile ||
+        (entry.isSymlink &&
+          await Deno.stat(`${dir}/${entry.name}`).then((s) => s.isFile, () => false));
+      if (isFile) files.push(entry.name);
     }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];

@@ -35,6 +35,17 @@ Deno.test("loadPlugins() registers the filters and actions of a plug-in file", a
   assert.ok(registry.action("nothing_action"));
 });
 
+Deno.test("loadPlugins() follows a symbolic link to a plug-in file, not a dangling one", async () => {
+  const source = await pluginDir({ "shared.ts": GOOD });
+  const dir = await pluginDir({});
+  await Deno.symlink(`${source}/shared.ts`, `${dir}/linked.ts`);
+  await Deno.symlink(`${source}/missing.ts`, `${dir}/dangling.ts`);
+  const registry = new PluginRegistry();
+  const reports = await loadPlugins(dir, registry);
+  assert.deepEqual(reports.map((r) => [r.file, r.problems]), [["linked.ts", []]]);
+  assert.ok(registry.action("nothing_action"));
+});
+
 Deno.test("loadPlugins() reports broken plug-ins by name and keeps loading the others", async () => {
   const registry = new PluginRegistry();
   const dir = await pluginDir({

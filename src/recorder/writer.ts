@@ -9,10 +9,12 @@ import { serialDrain } from "../serial_drain.ts";
 /** Bytes that may wait for the disk before `write` makes its caller wait too. */
 export const MAX_PENDING_BYTES = 1024 * 1024;
 
-/** Creates the directory (and its parents) with mode 0700 and narrows an existing one to 0700. */
+/**
+ * Creates the directory (and missing parents) with mode 0700. An existing one keeps its mode: it
+ * may be a shared folder (`log_directory: /var/log`), and the recordings in it are 0600 anyway.
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  await Deno.chmod(dir, 0o700);
 }
 
 /** A file opened for appending (created 0600) whose writes are queued and flushed in order. */

@@ -31,6 +31,7 @@ function byTrigger(rules: readonly CompiledRule[]): Map<string, CompiledRule[]> 
 /**
  * Turns events into actions: each event goes through the rules of its type, whose filters must
  * all pass (failing closed), then into the bounded queue of each matching action (once per event).
+ * An action that follows sessions also gets the later events of the sessions it was given.
  */
 export class RuleEngine {
   #options: RuleEngineOptions;
@@ -42,6 +43,11 @@ export class RuleEngine {
   #unsubscribe: (() => void) | undefined;
   #closing = new Set<Promise<void>>();
   #failClosed = new LogOnce(log);
+  /** Queues of actions that follow sessions: the types they follow and the sessions, by rule. */
+  #followers = new Map<
+    ActionQueue,
+    { types: ReadonlySet<string>; sessions: Map<string, string> }
+  >();
 
   /** Prepares an engine for a compiled configuration; nothing runs before `start`. */
   constructor(config: CompiledConfig, options: RuleEngineOptions = {}) {
@@ -72,6 +78,7 @@ export class RuleEngine {
     for (const [key, queue] of this.#queues) {
       if (wanted.has(key)) continue;
       this.#queues.delete(key);
+      this.#followers.delete(queue);
       this.#track(queue.close(this.#options.drainTimeoutMs));
     }
     log.info("Configuration reloaded: {rules} rules, {actions} actions", {
@@ -86,6 +93,7 @@ export class RuleEngine {
     this.#unsubscribe = undefined;
     const queues = [...this.#queues.values()];
     this.#queues.clear();
+    this.#followers.clear();
     for (const queue of queues) this.#track(queue.close(this.#options.drainTimeoutMs));
     await Promise.all([...this.#closing]);
   }
@@ -98,16 +106,35 @@ export class RuleEngine {
   /** Routes one event; synchronous and cheap, as the bus requires. Called by the bus listener. */
   dispatch(event: SshlogEvent): void {
     const rules = this.#index.get(event.event_type);
-    if (!rules) return;
     const stamp = ++this.#stamp;
-    for (const rule of rules) {
+    for (const rule of rules ?? []) {
       if (!this.#passes(rule, event)) continue;
       for (const binding of rule.actions) {
         const queue = this.#queues.get(binding.key);
         if (!queue || this.#stamps.get(queue) === stamp) continue;
         this.#stamps.set(queue, stamp);
         queue.push(event, rule.name);
+        const follower = this.#followers.get(queue);
+        if (follower && typeof event.session_id === "string") {
+          follower.sessions.set(event.session_id, rule.name);
+        }
       }
+    }
+    if (this.#followers.size > 0 && typeof event.session_id === "string") {
+      this.#deliverFollowed(event, event.session_id, stamp);
+    }
+  }
+
+  /** Gives a session's event to the actions that follow that session (once per event). */
+  #deliverFollowed(event: SshlogEvent, sessionId: string, stamp: number): void {
+    for (const [queue, follower] of this.#followers) {
+      const rule = follower.sessions.get(sessionId);
+      if (rule === undefined) continue;
+      if (this.#stamps.get(queue) !== stamp && follower.types.has(event.event_type)) {
+        this.#stamps.set(queue, stamp);
+        queue.push(event, rule);
+      }
+      if (event.event_type === "connection_close") follower.sessions.delete(sessionId);
     }
   }
 
@@ -160,7 +187,14 @@ export class RuleEngine {
           timer = setTimeout(() => reject(new Error(`No result after ${timeoutMs} ms`)), timeoutMs);
         });
         const handler: ActionHandler = await Promise.race([created, timeout]);
-        this.#queues.set(binding.key, new ActionQueue(binding.name, handler, this.#options));
+        const queue = new ActionQueue(binding.name, handler, this.#options);
+        this.#queues.set(binding.key, queue);
+        if (handler.followSessions?.length) {
+          this.#followers.set(queue, {
+            types: new Set(handler.followSessions),
+            sessions: new Map(),
+          });
+        }
       } catch (error) {
         log.error("Action {action} ({plugin}) cannot start and is disabled: {reason}", {
           action: binding.name,

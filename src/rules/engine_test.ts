@@ -24,12 +24,16 @@ function testRegistry(probe: Probe) {
     params: {
       hang: { type: "boolean", default: false },
       fail_create: { type: "boolean", default: false },
+      follow: { type: "boolean", default: false },
     },
     create(params, context) {
       if (params.fail_create) throw new Error("cannot open");
       probe.created.push(context.name);
       return {
         timeoutMs: 100,
+        ...(params.follow
+          ? { followSessions: ["terminal_update", "connection_close"] as const }
+          : {}),
         handle(event) {
           if (params.hang) return new Promise(() => {});
           if ((event as { pid?: number }).pid === -1) throw new Error("bad event");
@@ -155,6 +159,43 @@ events:
   await engine.stop();
   assert.deepEqual(pids(probe.events.get("sink")), [1, 2]);
   assert.equal(probe.events.get("other"), undefined);
+});
+
+Deno.test("RuleEngine gives an action that follows sessions the rest of the sessions it got", async () => {
+  const probe = newProbe();
+  const config = compile(
+    probe,
+    `events:
+  - event: rec
+    triggers: [command_start]
+    filters: { command_name: sudo }
+    actions:
+      - { action: follower, plugin: collect_action, follow: true }
+      - { action: plain, plugin: collect_action }
+`,
+  );
+  const engine = new RuleEngine(config);
+  const bus = new EventBus();
+  await engine.start(bus);
+  const on = (
+    id: string,
+    type: "command_start" | "terminal_update" | "connection_close",
+    pid: number,
+    filename = "ls",
+  ) =>
+    bus.publish(
+      sampleEvent(type, { session_id: id, pid, filename, exec_path: `/bin/${filename}` }),
+    );
+  on("s1", "terminal_update", 1); // before the rule matched: not followed yet
+  on("s1", "command_start", 2, "sudo");
+  on("s1", "terminal_update", 3);
+  on("s1", "command_start", 4); // not a followed type, and the filter drops it
+  on("s2", "terminal_update", 5); // another session
+  on("s1", "connection_close", 6);
+  on("s1", "terminal_update", 7); // after the close: no longer followed
+  await engine.stop();
+  assert.deepEqual(pids(probe.events.get("follower")), [2, 3, 6]);
+  assert.deepEqual(pids(probe.events.get("plain")), [2]);
 });
 
 Deno.test("RuleEngine isolates an action that throws or cannot start", async () => {

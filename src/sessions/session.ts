@@ -180,7 +180,10 @@ export class Session {
     }
   }
 
-  /** The session's latest output (up to RECENT_OUTPUT_MAX bytes), oldest first. */
+  /**
+   * The session's latest output already published as terminal_update (up to RECENT_OUTPUT_MAX
+   * bytes), oldest first: a view rebuilds the screen from it, and later output follows as events.
+   */
   recentOutput(): Uint8Array {
     const all = new Uint8Array(this.#recentBytes);
     let at = 0;
@@ -188,7 +191,7 @@ export class Session {
       all.set(chunk, at);
       at += chunk.length;
     }
-    return all;
+    return all.subarray(0, Math.max(0, all.length - this.#unsent.bytes));
   }
 
   /** One terminal_update with the output kept since the last one, or undefined. */

@@ -46,6 +46,11 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** How often a live channel checks that its login still holds, ms. */
+const LOGIN_RECHECK_MS = 2000;
+/** WebSocket close code of a channel whose login ended (application range 4000–4999). */
+const LOGGED_OUT_CODE = 4001;
+
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), {
     status,
@@ -166,8 +171,16 @@ export function startWebServer(options: WebServerOptions): WebServer {
       return problem("This route is a WebSocket", 426);
     }
     if (!sameOrigin(request)) return problem("Cross-origin WebSocket refused", 403);
+    // A channel opened with a login cookie ends with that login (logout or expiry).
+    const token = cookieValue(request.headers.get("Cookie"), SESSION_COOKIE);
     const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 60 });
     serve(socket);
+    if (token !== undefined && auth.session(token) !== undefined) {
+      const timer = setInterval(() => {
+        if (auth.session(token) === undefined) socket.close(LOGGED_OUT_CODE, "Logged out");
+      }, LOGIN_RECHECK_MS);
+      socket.addEventListener("close", () => clearInterval(timer));
+    }
     return response;
   }
 

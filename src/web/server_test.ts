@@ -273,6 +273,27 @@ Deno.test("web server: the event feed streams events but not terminal bytes", as
   });
 });
 
+Deno.test("web server: a live channel closes when its login logs out", async () => {
+  await withServer(async (base) => {
+    const cookie = await cookieOf(base);
+    const socket = new WebSocket(`${base.replace("http", "ws")}/api/events`, {
+      headers: { Cookie: cookie },
+    } as unknown as string[]);
+    const closed = new Promise<CloseEvent>((resolve) => socket.onclose = resolve);
+    await new Promise((resolve) => socket.onopen = resolve);
+    const me = await (await fetch(`${base}/api/me`, { headers: { Cookie: cookie } })).json();
+    const out = await fetch(`${base}/api/logout`, {
+      method: "POST",
+      headers: { Cookie: cookie, "X-CSRF-Token": me.csrf, Origin: base },
+    });
+    await out.body?.cancel();
+    assert.equal(out.status, 204);
+    const event = await closed;
+    assert.equal(event.code, 4001);
+    assert.equal(event.reason, "Logged out");
+  });
+});
+
 Deno.test("web server: too many failed logins lock the address out", async () => {
   await withServer(async (base) => {
     const attempts = await Promise.all(

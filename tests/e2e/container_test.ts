@@ -68,6 +68,9 @@ Deno.test({
 
       const logs = join(work, "logs");
       await Deno.mkdir(logs, { mode: 0o700 });
+      // As docker leaves it on a fresh host: an empty folder for -v /etc/sshlog:/etc/sshlog.
+      const etc = join(work, "etc-sshlog");
+      await Deno.mkdir(etc);
       const webPort = freePort();
       await podman(
         "run",
@@ -81,6 +84,8 @@ Deno.test({
         "/sys/kernel:/sys/kernel",
         "-v",
         `${logs}:/var/log/sshlog`,
+        "-v",
+        `${etc}:/etc/sshlog`,
         "-e",
         "SSHLOG_ENABLE_DIAGNOSTIC_WEB=1",
         "-e",
@@ -115,6 +120,10 @@ Deno.test({
         const text = await Deno.readTextFile(join(logs, "event.log")).catch(() => "");
         return text.includes("container-marker-42") ? text : undefined;
       }, { timeoutMs: 30_000 });
+
+      // The empty host folder got the packaged configuration, ready to edit.
+      assert.ok((await Deno.stat(join(etc, "conf.d", "log_events.yaml"))).isFile);
+      assert.ok((await Deno.stat(join(etc, "samples"))).isDirectory);
 
       const web = await fetch(`http://127.0.0.1:${webPort}/api/sessions`);
       await web.body?.cancel();

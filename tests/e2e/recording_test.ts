@@ -18,20 +18,15 @@ import { END_MARKER } from "../../src/recorder/transcript.ts";
 
 const USER = "sshlogtest";
 const HOSTNAME = Deno.hostname();
-const TRIGGERS = [
-  "connection_established",
-  "connection_close",
-  "command_start",
-  "terminal_update",
-  "terminal_resize",
-  "terminal_input",
-];
+/** The triggers of the original agent's session-log sample: the recorder follows the rest. */
+const ORIGINAL_TRIGGERS = ["connection_established", "connection_close", "terminal_update"];
+const ALL_TRIGGERS = [...ORIGINAL_TRIGGERS, "command_start", "terminal_resize", "terminal_input"];
 
 /** One rule recording every session into `dir`. */
-function rule(name: string, dir: string, recordInput: boolean): string {
+function rule(name: string, dir: string, recordInput: boolean, triggers: string[]): string {
   return [
     `  - event: ${name}`,
-    `    triggers: [${TRIGGERS.join(", ")}]`,
+    `    triggers: [${triggers.join(", ")}]`,
     `    actions:`,
     `      - action: ${name}_action`,
     `        plugin: sessionlog_action`,
@@ -120,8 +115,8 @@ Deno.test({
     try {
       await using sshd = await startSshd();
       await sshd.ensureUser(USER);
-      const config = `events:\n${rule("record_plain", plainDir, false)}\n` +
-        `${rule("record_input", inputDir, true)}\n`;
+      const config = `events:\n${rule("record_plain", plainDir, false, ORIGINAL_TRIGGERS)}\n` +
+        `${rule("record_input", inputDir, true, ALL_TRIGGERS)}\n`;
       await using daemon = await startDaemon({ config: { "recording.yaml": config } });
 
       const word = randomWord();
