@@ -76,7 +76,13 @@ install -D -m 0644 README.md "$stage/usr/share/doc/sshlog/README.md"
 install -D -m 0644 SECURITY.md "$stage/usr/share/doc/sshlog/SECURITY.md"
 install -D -m 0644 docs/configuration.md "$stage/usr/share/doc/sshlog/configuration.md"
 install -D -m 0644 docs/plugins.md "$stage/usr/share/doc/sshlog/plugins.md"
-install -D -m 0644 src/plugins/api.ts "$stage/usr/share/doc/sshlog/plugin-api.ts"
+# The plug-in API types, self-contained: api.ts and the event types it imports (types only).
+api="$stage/usr/share/doc/sshlog/plugin-api"
+install -D -m 0644 src/plugins/api.ts "$api/plugins/api.ts"
+install -D -m 0644 src/events/types.ts "$api/events/types.ts"
+printf '/** The event types of the plug-in API (the full module lives in the daemon). */\nexport * from "./types.ts";\n' \
+  >"$api/events/mod.ts"
+chmod 0644 "$api/events/mod.ts"
 log "staged the $layout layout in $stage"
 
 # --- .deb -------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import { formatEventLine } from "./_event_line.ts";
 export const SD_ID = "sshlog@32473";
 /** Longest structured-data value; longer ones (command output) are cut and end with "…". */
 export const MAX_SD_VALUE = 1024;
-const SKIPPED = new Set(["terminal_data_b64"]);
 
 /** What {@linkcode formatSyslog} needs besides the event. */
 export interface SyslogFormat {
@@ -36,7 +35,6 @@ function paramName(text: string): string {
 function scalarParams(event: SshlogEvent): [string, string][] {
   const params: [string, string][] = [];
   const add = (key: string, value: unknown) => {
-    if (SKIPPED.has(key)) return;
     if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
       return;
     }

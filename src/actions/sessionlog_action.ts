@@ -80,9 +80,15 @@ export function sessionLog(options: SessionLogOptions, logger?: PluginLogger): A
       "terminal_resize",
       "command_start",
       "connection_close",
+      "capture_gap",
       ...(options.record_input ? ["terminal_input" as const] : []),
     ],
     async handle(event) {
+      if (event.event_type === "capture_gap") {
+        // Not a session's event: every recording open now may miss data, and says so.
+        for (const pending of [...open.values()]) await (await pending).handle(event);
+        return;
+      }
       if (typeof event.session_id !== "string") return;
       const recording = await recordingOf(event);
       const wait = recording.handle(event);

@@ -82,6 +82,29 @@ Deno.test("sessionLog() writes a cast and a transcript, files 0600 in a new 0700
   assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
 });
 
+Deno.test("sessionLog() marks a capture gap in every recording open at the time", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sshlog-rec-gap-" });
+  const gap = { ...at(500, "capture_gap"), session_id: undefined } as unknown as SshlogEvent;
+  await record(dir, [
+    at(0, "connection_established"),
+    output(100, "before\r\n"),
+    gap,
+    output(600, "after\r\n"),
+    at(2000, "connection_close"),
+  ]);
+  const cast = parseCast(await Deno.readTextFile(`${dir}/${ID}.cast`));
+  assert.deepEqual(cast.events.map((e) => e[1] === "m" ? e[2] : e[1]), [
+    "o",
+    "sshlog: capture gap: 10 bytes and 1 events lost (ring buffer full)",
+    "o",
+  ]);
+  const log = await Deno.readTextFile(`${dir}/${ID}.log`);
+  assert.match(
+    log,
+    /\nbefore\n\[\[ sshlog: \S+ \S+ capture gap: 10 bytes and 1 events lost \(ring buffer full\) \]\]\nafter\n/,
+  );
+});
+
 Deno.test("sessionLog() leaves the mode of an existing folder alone; its files are 0600", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sshlog-rec-shared-" });
   await Deno.chmod(dir, 0o755);

@@ -11,8 +11,9 @@ const HELP =
 
 Usage: sshlog doctor [--socket PATH]
 
-Checks the kernel (5.8 or later, BTF), libbpf, sshd and its hooks, that the BPF programs load
-(as root), group sshlog, and the modes of the socket and of /var/log/sshlog.
+Checks the kernel (5.17 or later, BTF), root or the capabilities the daemon needs, libbpf, the
+ring buffer, sshd and its hooks, that the BPF programs load, group sshlog, the socket's mode,
+owner and group, whether a daemon answers on it, and the mode of /var/log/sshlog.
 Exit 0 when every check passes, 1 otherwise.
 
 Options:
@@ -49,7 +50,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const results = await allChecks({
     bpfObject: findBpfObject((n) => Deno.env.get(n)),
-    socket: values.socket ?? Deno.env.get("SSHLOG_SOCKET") ?? "/var/run/sshlogd.sock",
+    socket: values.socket || Deno.env.get("SSHLOG_SOCKET") || "/var/run/sshlogd.sock",
     logDir: "/var/log/sshlog",
   });
   const width = Math.max(...results.map((r) => r.name.length));

@@ -8,6 +8,7 @@ import { kernelHasRingBuffer, libbpfVersion } from "../../ffi/libbpf.ts";
 import { findPltStubs } from "../tracer/plt.ts";
 import { Tracer } from "../tracer/tracer.ts";
 import { errorMessage } from "../error_message.ts";
+import { IpcClient, IpcError } from "../ipc/mod.ts";
 
 /** One check's outcome. */
 export interface CheckResult {
@@ -206,6 +207,43 @@ export function checkSocket(path: string, sshlogGid: number | undefined): CheckR
     };
 }
 
+/**
+ * Whether a daemon answers on the socket: not running is no problem for this machine (ok, said
+ * so); a socket that refuses or does not answer is.
+ */
+export async function checkDaemon(path: string): Promise<CheckResult> {
+  const name = "daemon";
+  let client: IpcClient | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    client = await IpcClient.connect(path);
+    const version = await Promise.race([
+      client.version(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`No answer on ${path} within 3 s`)), 3000);
+      }),
+    ]);
+    return { name, ok: true, detail: `sshlog ${version} answers on ${path}` };
+  } catch (error) {
+    if (error instanceof IpcError && error.code === "not_running") {
+      return {
+        name,
+        ok: true,
+        detail: `not running (${path}): start it with systemctl start sshlog`,
+      };
+    }
+    return {
+      name,
+      ok: false,
+      detail: errorMessage(error),
+      fix: "run sshlog doctor as root or a member of group sshlog; restart the daemon",
+    };
+  } finally {
+    clearTimeout(timer);
+    client?.close();
+  }
+}
+
 /** Every check, in order. */
 export async function allChecks(
   options: { bpfObject: string; socket: string; logDir: string },
@@ -233,6 +271,7 @@ export async function allChecks(
       fix: "groupadd --system sshlog",
     },
     checkSocket(options.socket, sshlogGid),
+    await checkDaemon(options.socket),
     checkMode("log directory", options.logDir, 0o700, `chmod 700 ${options.logDir}`),
   ];
 }

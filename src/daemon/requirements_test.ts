@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { checkCapabilities, checkKernel, checkSocket } from "./requirements.ts";
+import { EventBus } from "../events/mod.ts";
+import { IpcServer } from "../ipc/mod.ts";
+import { checkCapabilities, checkDaemon, checkKernel, checkSocket } from "./requirements.ts";
 
 Deno.test("checkKernel() refuses a kernel older than 5.17 and says how to fix it", () => {
   const [kernel] = checkKernel("5.15.0-150-generic", "/sys/kernel/btf/vmlinux");
@@ -47,6 +49,34 @@ Deno.test("checkSocket() wants mode 0660 or less, owner root and group sshlog", 
     );
     await Deno.chmod(path, 0o660);
     assert.equal(checkSocket(path, gid!).ok, uid === 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("checkDaemon() is fine without a daemon, and names one that answers", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sshlog-doctor-" });
+  try {
+    const absent = await checkDaemon(`${dir}/none.sock`);
+    assert.equal(absent.ok, true);
+    assert.match(absent.detail, /^not running/);
+    const server = new IpcServer({
+      path: `${dir}/sshlogd.sock`,
+      bus: new EventBus(),
+      version: "9.9.9",
+      sessions: { list: () => [], find: () => undefined },
+    });
+    await server.start();
+    try {
+      const running = await checkDaemon(`${dir}/sshlogd.sock`);
+      assert.deepEqual(running, {
+        name: "daemon",
+        ok: true,
+        detail: `sshlog 9.9.9 answers on ${dir}/sshlogd.sock`,
+      });
+    } finally {
+      await server.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

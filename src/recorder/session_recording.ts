@@ -10,6 +10,8 @@ import {
   commandMarker,
   endMarker,
   EscapeStripper,
+  gapMarker,
+  gapText,
   resumedMarker,
   startMarker,
   timestampMarker,
@@ -158,6 +160,12 @@ export class SessionRecording {
       case "command_start": {
         this.#castLine(event.timestamp, "m", event.args);
         return this.#writeText(commandMarker(event.timestamp, event.username, event.args), true);
+      }
+      case "capture_gap": {
+        // Data of any session may be missing here: say so where it shows.
+        const what = gapText(event.lost_bytes, event.lost_events, event.reason);
+        this.#castLine(event.timestamp, "m", `sshlog: capture gap: ${what}`);
+        return this.#writeText(gapMarker(event.timestamp, what), true);
       }
       case "connection_close": {
         this.#ended = true;

@@ -118,6 +118,16 @@ export function timestampMarker(time: number): string {
   return `[[ sshlog: timestamp ${formatTranscriptTime(time)} ]]\n`;
 }
 
+/** What was lost at a capture gap: `N bytes and M events lost (REASON)`. */
+export function gapText(lostBytes: number, lostEvents: number, reason: string): string {
+  return `${lostBytes} bytes and ${lostEvents} events lost (${escapeText(reason)})`;
+}
+
+/** A capture gap: `[[ sshlog: TIME capture gap: … lost (REASON) ]]`; output near it may be missing. */
+export function gapMarker(time: number, what: string): string {
+  return `[[ sshlog: ${formatTranscriptTime(time)} capture gap: ${what} ]]\n`;
+}
+
 /** A line written when the daemon picks up a recording again after a restart. */
 export function resumedMarker(sessionId: string, time: number): string {
   return `[[ sshlog: session ${escapeText(sessionId)} resumed ${formatTranscriptTime(time)} ]]\n`;

@@ -120,21 +120,27 @@ export class RuleEngine {
         }
       }
     }
-    if (this.#followers.size > 0 && typeof event.session_id === "string") {
-      this.#deliverFollowed(event, event.session_id, stamp);
-    }
+    if (this.#followers.size > 0) this.#deliverFollowed(event, stamp);
   }
 
-  /** Gives a session's event to the actions that follow that session (once per event). */
-  #deliverFollowed(event: SshlogEvent, sessionId: string, stamp: number): void {
+  /**
+   * Gives a session's event to the actions that follow that session, and an event of no session
+   * (capture_gap) to those following any session; once per event.
+   */
+  #deliverFollowed(event: SshlogEvent, stamp: number): void {
+    const sessionId = event.session_id;
     for (const [queue, follower] of this.#followers) {
-      const rule = follower.sessions.get(sessionId);
+      const rule = typeof sessionId === "string"
+        ? follower.sessions.get(sessionId)
+        : follower.sessions.values().next().value;
       if (rule === undefined) continue;
       if (this.#stamps.get(queue) !== stamp && follower.types.has(event.event_type)) {
         this.#stamps.set(queue, stamp);
         queue.push(event, rule);
       }
-      if (event.event_type === "connection_close") follower.sessions.delete(sessionId);
+      if (event.event_type === "connection_close" && typeof sessionId === "string") {
+        follower.sessions.delete(sessionId);
+      }
     }
   }
 

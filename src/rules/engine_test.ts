@@ -32,7 +32,7 @@ function testRegistry(probe: Probe) {
       return {
         timeoutMs: 100,
         ...(params.follow
-          ? { followSessions: ["terminal_update", "connection_close"] as const }
+          ? { followSessions: ["terminal_update", "connection_close", "capture_gap"] as const }
           : {}),
         handle(event) {
           if (params.hang) return new Promise(() => {});
@@ -186,15 +186,22 @@ Deno.test("RuleEngine gives an action that follows sessions the rest of the sess
     bus.publish(
       sampleEvent(type, { session_id: id, pid, filename, exec_path: `/bin/${filename}` }),
     );
+  const gap = (pid: number) =>
+    bus.publish(
+      { ...sampleEvent("capture_gap"), session_id: undefined, pid } as unknown as SshlogEvent,
+    );
   on("s1", "terminal_update", 1); // before the rule matched: not followed yet
+  gap(10); // no session followed yet: nobody to tell
   on("s1", "command_start", 2, "sudo");
   on("s1", "terminal_update", 3);
+  gap(11); // a gap while s1 is followed
   on("s1", "command_start", 4); // not a followed type, and the filter drops it
   on("s2", "terminal_update", 5); // another session
   on("s1", "connection_close", 6);
   on("s1", "terminal_update", 7); // after the close: no longer followed
+  gap(12);
   await engine.stop();
-  assert.deepEqual(pids(probe.events.get("follower")), [2, 3, 6]);
+  assert.deepEqual(pids(probe.events.get("follower")), [2, 3, 11, 6]);
   assert.deepEqual(pids(probe.events.get("plain")), [2]);
 });
 

@@ -184,7 +184,7 @@ Deno.test({
       // the package ships as documentation).
       await Deno.writeTextFile(
         join(root, "etc/sshlog/plugins/user_prefix.ts"),
-        `import type { FilterPlugin } from "/usr/share/doc/sshlog/plugin-api.ts";
+        `import type { FilterPlugin } from "/usr/share/doc/sshlog/plugin-api/plugins/api.ts";
 const userPrefix: FilterPlugin = {
   kind: "filter",
   name: "user_prefix",
@@ -211,6 +211,19 @@ export const filters = [userPrefix];
 `,
       );
       assert.match(await ok(inRoot(root, ["sshlog", "config", "check"])), / 1 plug-in,/);
+      // The shipped API types are complete: the plug-in type-checks against them alone.
+      const runtime = await Deno.stat(join(root, "usr/lib/sshlog/deno")).catch(() => undefined);
+      if (runtime?.isFile) {
+        await ok(inRoot(root, [
+          "env",
+          "DENO_DIR=/tmp/sshlog-api-check",
+          "/usr/lib/sshlog/deno",
+          "check",
+          "--no-config",
+          "--quiet",
+          "/etc/sshlog/plugins/user_prefix.ts",
+        ]));
+      }
 
       // The installed daemon, default configuration, records a session of the host's sshd.
       await using sshd = await startSshd();
