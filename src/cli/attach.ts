@@ -5,6 +5,7 @@ import { decodeBase64, encodeBase64 } from "../events/base64.ts";
 import { escapeText } from "../events/mod.ts";
 import type { SessionSnapshot } from "../events/mod.ts";
 import { IpcClient, IpcError, type IpcStream } from "../ipc/mod.ts";
+import { identityFields, removeProof } from "./_identity.ts";
 import {
   CLIENT_OPTIONS,
   EXIT_OK,
@@ -32,28 +33,21 @@ export const HELP: VerbHelp = {
   examples: ["sshlog attach 3", "sshlog attach -r 20261127T174212Z-29903-29910"],
 };
 
-/** Who attaches: the sudo caller when run through sudo, else the user of this process. */
-function userName(): string {
-  const sudo = Deno.env.get("SUDO_USER");
-  if (sudo) return sudo;
-  const uid = Deno.uid();
+/** Connects and asks to attach, proving who asks; the client is closed when refused. */
+async function open(socket: string, session: string, mode: string) {
+  const client = await IpcClient.connect(socket);
+  const identity = await identityFields(socket);
   try {
-    const line = Deno.readTextFileSync("/etc/passwd").split("\n")
-      .find((l) => l.split(":")[2] === String(uid));
-    if (line) return line.split(":")[0]!;
-  } catch { /* no passwd: fall back to the environment */ }
-  return Deno.env.get("USER") ?? String(uid ?? "unknown");
-}
-
-async function open(client: IpcClient, session: string, mode: string): Promise<IpcStream> {
-  return await client.openStream({
-    op: "attach",
-    session,
-    mode,
-    admin_user: userName(),
-    admin_uid: Deno.uid() ?? -1,
-    client_pid: Deno.pid,
-  });
+    return {
+      client,
+      stream: await client.openStream({ op: "attach", session, mode, ...identity }),
+    };
+  } catch (error) {
+    client.close();
+    throw error;
+  } finally {
+    await removeProof(socket, identity);
+  }
 }
 
 const out = (bytes: Uint8Array) => Deno.stdout.write(bytes);
@@ -76,22 +70,20 @@ export async function run(args: string[]): Promise<number> {
   if (values.help) return await printHelp(HELP);
   if (positionals.length !== 1) return await usageFailure(HELP, "Give one session");
   const key = positionals[0]!;
+  const socket = resolveSocketPath(values.socket);
   let client: IpcClient | undefined;
   let raw = false;
   try {
-    client = await IpcClient.connect(resolveSocketPath(values.socket));
     let mode = values.readonly ? "readonly" : "interactive";
     let stream: IpcStream;
     let notice = "";
     try {
-      stream = await open(client, key, mode);
+      ({ client, stream } = await open(socket, key, mode));
     } catch (error) {
       if (!(error instanceof IpcError) || !/injection is disabled/.test(error.message)) throw error;
       notice = `${error.message}: attached read-only. `;
-      client.close();
-      client = await IpcClient.connect(resolveSocketPath(values.socket));
       mode = "readonly";
-      stream = await open(client, key, mode);
+      ({ client, stream } = await open(socket, key, mode));
     }
     const s = stream.first.session as SessionSnapshot;
     if (Deno.stdin.isTerminal()) {

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import type { SessionSnapshot } from "../events/mod.ts";
 import { escapeText } from "../events/mod.ts";
 import { IpcClient } from "../ipc/mod.ts";
+import { type IdentityFields, identityFields, removeProof } from "./_identity.ts";
 import {
   CLIENT_OPTIONS,
   EXIT_OK,
@@ -42,10 +43,13 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     return await usageFailure(HELP, positionals.length ? "Give one session" : "Give a session");
   }
+  const socket = resolveSocketPath(values.socket);
   let client: IpcClient | undefined;
+  let identity: IdentityFields | undefined;
   try {
-    client = await IpcClient.connect(resolveSocketPath(values.socket));
-    const answer = await client.request({ op: "kill", session: positionals[0] });
+    client = await IpcClient.connect(socket);
+    identity = await identityFields(socket);
+    const answer = await client.request({ op: "kill", session: positionals[0], ...identity });
     const s = answer.session as SessionSnapshot;
     await writeStdout(
       `Killed session ${escapeText(s.session_id)} of ${escapeText(s.username)} from ` +
@@ -56,5 +60,6 @@ export async function run(args: string[]): Promise<number> {
     return await runtimeFailure(error);
   } finally {
     client?.close();
+    if (identity) await removeProof(socket, identity);
   }
 }

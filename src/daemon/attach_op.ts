@@ -6,6 +6,7 @@
 import { encodeBase64 } from "../events/base64.ts";
 import type { IpcEnvelope, IpcServer } from "../ipc/mod.ts";
 import { IpcError } from "../ipc/mod.ts";
+import { identifyClient } from "./client_identity.ts";
 import {
   openSessionView,
   type SessionView,
@@ -13,14 +14,11 @@ import {
   ViewRefused,
 } from "./session_view.ts";
 
-/** An attach request, as the client sends it. */
+/** An attach request, as the client sends it (its identity fields are checked when it runs). */
 interface AttachRequest {
   session: string;
   mode: "readonly" | "interactive";
-  adminUser: string;
-  adminUid: number;
-  /** The client's pid: a client inside the session itself is refused. */
-  clientPid: number;
+  envelope: IpcEnvelope;
 }
 
 function parseAttach(envelope: IpcEnvelope): AttachRequest {
@@ -31,24 +29,29 @@ function parseAttach(envelope: IpcEnvelope): AttachRequest {
   if (e.mode !== "readonly" && e.mode !== "interactive") {
     throw new TypeError('The "attach" request needs a "mode": "readonly" or "interactive"');
   }
-  const adminUser = typeof e.admin_user === "string" ? e.admin_user.slice(0, 256) : "unknown";
-  const adminUid = Number.isInteger(e.admin_uid) ? e.admin_uid as number : -1;
-  const clientPid = Number.isInteger(e.client_pid) ? e.client_pid as number : 0;
-  return { session: e.session, mode: e.mode, adminUser, adminUid, clientPid };
+  return { session: e.session, mode: e.mode, envelope };
 }
 
-/** Adds the `attach` op; `context.injection` says whether interactive attach is allowed. */
-export function registerAttachOp(server: IpcServer, context: ViewContext): void {
+/**
+ * Adds the `attach` op to the daemon's socket at `socketPath`; `context.injection` says whether
+ * interactive attach is allowed.
+ */
+export function registerAttachOp(
+  server: IpcServer,
+  context: ViewContext,
+  socketPath: string,
+): void {
   server.handle("attach", {
     parse: parseAttach,
     run: async (request, connection) => {
+      const who = await identifyClient(request.envelope, socketPath);
       let view: SessionView;
       try {
         view = await openSessionView(context, {
           key: request.session,
           mode: request.mode,
-          viewer: { admin_user: request.adminUser, admin_uid: request.adminUid, via: "socket" },
-          clientPid: request.clientPid,
+          viewer: { admin_user: who.admin_user, admin_uid: who.admin_uid, via: "socket" },
+          clientPid: who.clientPid,
         }, {
           opened: (v) =>
             connection.send({ ok: true, session: v.session, screen: v.screen, ...v.size }),

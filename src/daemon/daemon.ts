@@ -114,9 +114,9 @@ async function capture(
     sessions: assembler.sessions,
     version: VERSION,
   });
-  registerKillOp(ipc, assembler.sessions);
+  registerKillOp(ipc, assembler.sessions, options.socket);
   const views = { sessions: assembler.sessions, bus, injection: options.sessionInjection };
-  registerAttachOp(ipc, views);
+  registerAttachOp(ipc, views, options.socket);
   registerRecordingsOp(ipc, () => rules.recordingDirs());
   try {
     await ipc.start();

@@ -9,18 +9,19 @@ import type { IpcEnvelope, IpcServer } from "../ipc/mod.ts";
 import { IpcError } from "../ipc/mod.ts";
 import type { LiveSessions } from "../sessions/live_sessions.ts";
 import type { Session } from "../sessions/session.ts";
+import { identifyClient } from "./client_identity.ts";
 
 const log = getLogger(["sshlog", "daemon"]);
 const KILL_GRACE_MS = 3000;
 
-function parseKill(envelope: IpcEnvelope): { session: string } {
+function parseKill(envelope: IpcEnvelope): { session: string; envelope: IpcEnvelope } {
   const session = (envelope as { session?: unknown }).session;
   if (typeof session !== "string" || session === "" || session.length > 256) {
     throw new TypeError(
       'The "kill" request needs a "session": a session id, TTY number or ptm pid',
     );
   }
-  return { session };
+  return { session, envelope };
 }
 
 function signal(pid: number, sig: Deno.Signal): boolean {
@@ -49,16 +50,24 @@ export function killSession(session: Session, by: string): void {
   }, KILL_GRACE_MS);
 }
 
-/** Adds the `kill` op to the daemon's socket. */
-export function registerKillOp(server: IpcServer, sessions: LiveSessions): void {
+/** Adds the `kill` op to the daemon's socket at `socketPath`. */
+export function registerKillOp(
+  server: IpcServer,
+  sessions: LiveSessions,
+  socketPath: string,
+): void {
   server.handle("kill", {
     parse: parseKill,
-    run: (request, connection) => {
+    run: async (request, connection) => {
       const session = sessions.findSession(request.session);
       if (!session) {
         throw new IpcError(`No live session matches ${JSON.stringify(request.session)}`, "refused");
       }
-      killSession(session, "A socket client");
+      const who = await identifyClient(request.envelope, socketPath);
+      killSession(
+        session,
+        `Socket client ${JSON.stringify(who.admin_user)} (uid ${who.admin_uid})`,
+      );
       connection.send({ ok: true, session: session.snapshot() });
     },
   });

@@ -4,7 +4,8 @@
  * Access control is the file itself: connecting to a Unix socket needs write permission on it, so
  * mode 0660 with owner root and group `sshlog` admits exactly root and members of `sshlog` (without
  * that group, only root). The daemon does not read peer credentials: Deno has no SO_PEERCRED, and
- * the file mode gives the same answer. Put the socket in a directory only root can write
+ * the file mode gives the same answer; who a client is, when that matters (attach, kill), it
+ * proves with a file in the socket's proof folder. Put the socket in a directory only root can write
  * (/var/run), so nobody can swap the file.
  */
 
@@ -77,5 +78,34 @@ export async function secureSocketFile(path: string, mode: number, group: string
   } catch (error) {
     if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
     logger.warn("Cannot give the socket {path} to group {group}: {error}", { path, group, error });
+  }
+}
+
+/**
+ * Makes the proof folder of a socket (see proofDirOf): mode 1730 with group `group` (members and
+ * root create files, nobody lists them, each removes only their own), or 1700 without the group.
+ * A stale folder from an earlier daemon is replaced.
+ */
+export async function prepareProofDir(dir: string, group: string): Promise<void> {
+  await removeProofDir(dir);
+  await Deno.mkdir(dir, { mode: 0o700 });
+  const gid = await lookupGroupId(group);
+  if (gid !== undefined) {
+    try {
+      await Deno.chown(dir, null, gid);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    }
+  }
+  await Deno.chmod(dir, gid === undefined ? 0o1700 : 0o1730);
+}
+
+/** Removes a proof folder and what is in it (a non-folder in its place too, never followed). */
+export async function removeProofDir(dir: string): Promise<void> {
+  try {
+    const info = await Deno.lstat(dir);
+    await Deno.remove(dir, { recursive: info.isDirectory });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }

@@ -190,3 +190,22 @@ const ENCODER = new TextEncoder();
 export function encodeMessage(message: object): Uint8Array {
   return ENCODER.encode(JSON.stringify(message) + "\n");
 }
+
+/**
+ * Identity proof of a socket client (the socket gives the daemon no peer credentials here): the
+ * client creates a file exclusively in {@linkcode proofDirOf} the socket (writable by root and
+ * group `sshlog`, not listable), holding {@linkcode proofText} of its pid, and names it in its
+ * request as `proof`; the kernel made the client's uid the file's owner. The daemon checks and
+ * deletes it.
+ */
+export function proofDirOf(socketPath: string): string {
+  return `${socketPath}.who`;
+}
+
+/** A proof file's name as a request may give it: no path, no dot files. */
+export const PROOF_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+/** The content of a proof file written by process `pid`. */
+export function proofText(pid: number): string {
+  return `sshlog-proof ${pid}\n`;
+}

@@ -8,9 +8,14 @@ import { getLogger } from "@logtape/logtape";
 import type { EventBus, SessionDirectory } from "../events/mod.ts";
 import { IpcConnection, type IpcOpHandler } from "./connection.ts";
 import { LineReader } from "./_line_reader.ts";
-import { MAX_REQUEST_LINE_BYTES } from "./protocol.ts";
+import { MAX_REQUEST_LINE_BYTES, proofDirOf } from "./protocol.ts";
 import { Router } from "./_router.ts";
-import { claimSocketPath, secureSocketFile } from "./_socket_file.ts";
+import {
+  claimSocketPath,
+  prepareProofDir,
+  removeProofDir,
+  secureSocketFile,
+} from "./_socket_file.ts";
 import { WatchHub } from "./_watch_hub.ts";
 import { registerBuiltinOps } from "./_builtin_ops.ts";
 
@@ -84,6 +89,7 @@ export class IpcServer {
     await claimSocketPath(path);
     this.#listener = Deno.listen({ transport: "unix", path });
     await secureSocketFile(path, this.#options.mode ?? 0o660, this.#options.group ?? "sshlog");
+    await prepareProofDir(proofDirOf(path), this.#options.group ?? "sshlog");
     this.#unsubscribe = this.#options.bus.subscribe((event) => this.#hub.publish(event));
     this.#acceptLoop = this.#accept(this.#listener);
     logger.info("Listening on {path}", { path });
@@ -106,6 +112,7 @@ export class IpcServer {
       await Deno.remove(this.#options.path).catch((error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       });
+      await removeProofDir(proofDirOf(this.#options.path));
     }
   }
 

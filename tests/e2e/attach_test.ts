@@ -126,6 +126,34 @@ Deno.test({
     await tmux.shows("t:att", "from-the-user"); // live output still arrives
     assert.ok(!(await tmux.screen("t:0")).includes("read-only-typed"), "nothing was injected");
 
+    // A member of group sshlog is named by the uid the kernel gave its proof file, not by the
+    // SUDO_USER it claims.
+    const member = "sshlogaudit";
+    if ((await new Deno.Command("id", { args: [member], stdout: "null" }).output()).code !== 0) {
+      const made = await new Deno.Command("useradd", { args: ["-M", "-G", "sshlog", member] })
+        .output();
+      assert.equal(made.code, 0);
+    }
+    await Deno.chmod(daemon.socket.replace(/\/[^/]+$/, ""), 0o755);
+    await tmux.run(
+      "new-window",
+      "-t",
+      "t",
+      "-n",
+      "member",
+      `cd ${REPO_ROOT} && su ${member} -s /bin/bash -c ` +
+        `'SUDO_USER=root ./sshlog attach -r ${id} --socket ${daemon.socket}'; sleep 30`,
+    );
+    const uid = Number(new TextDecoder().decode(
+      (await new Deno.Command("id", { args: ["-u", member] }).output()).stdout,
+    ));
+    const byMember = await daemon.events.waitForEvent((e) =>
+      e.event_type === "session_attach" && e.session_id === id &&
+      (e as SessionAttachEvent).admin_uid === uid
+    ) as SessionAttachEvent;
+    assert.equal(byMember.admin_user, member);
+    await tmux.run("send-keys", "-t", "t:member", "C-q");
+
     const unknown = await daemon.cli(["attach", "no-such-session"]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /No live session matches "no-such-session"/);
