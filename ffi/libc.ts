@@ -1,5 +1,6 @@
 /**
- * libc bindings: errno, epoll, the boot clock and the few calls libbpf does not cover.
+ * libc bindings: errno, epoll, the boot clock, the user database and the few calls libbpf does
+ * not cover.
  * @module
  */
 
@@ -9,7 +10,13 @@ const LIBC = Deno.dlopen("libc.so.6", {
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
   vsnprintf: { parameters: ["buffer", "usize", "pointer", "pointer"], result: "i32" },
   clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+  getpwuid_r: { parameters: ["u32", "buffer", "buffer", "usize", "buffer"], result: "i32" },
+  getpwnam_r: { parameters: ["buffer", "buffer", "buffer", "usize", "buffer"], result: "i32" },
 });
+
+const ERANGE = 34;
+/** sizeof(struct passwd) on 64-bit Linux: pw_name at 0, pw_uid (u32) at 16. */
+const PASSWD_SIZE = 48;
 
 const CLOCK_BOOTTIME = 7;
 
@@ -68,4 +75,36 @@ export function bootTimeNs(): bigint {
     throw new Error(`Cannot read CLOCK_BOOTTIME: ${describeErrno(errno())}`);
   }
   return ts[0]! * 1_000_000_000n + ts[1]!;
+}
+
+/**
+ * Looks a user up by uid or name in the system's user database (NSS: files, LDAP, SSSD…), as
+ * getpwuid_r/getpwnam_r do; undefined when there is no such user. May block while NSS asks a
+ * directory server: callers cache the answer.
+ */
+export function lookupUser(key: number | string): { name: string; uid: number } | undefined {
+  // A name is passed as a C string: one with a NUL would name someone else ("root\0x").
+  if (typeof key === "string" && (key === "" || key.length > 256 || key.includes("\0"))) {
+    return undefined;
+  }
+  const name = typeof key === "string" ? new TextEncoder().encode(key + "\0") : undefined;
+  for (let size = 16 * 1024; size <= 1024 * 1024; size *= 4) {
+    const pwd = new BigUint64Array(PASSWD_SIZE / 8);
+    const result = new BigUint64Array(1);
+    const buf = new Uint8Array(size);
+    const fields = new Uint8Array(pwd.buffer);
+    const out = new Uint8Array(result.buffer);
+    const code = name === undefined
+      ? LIBC.symbols.getpwuid_r(key as number, fields, buf, BigInt(size), out)
+      : LIBC.symbols.getpwnam_r(name, fields, buf, BigInt(size), out);
+    if (code === ERANGE) continue;
+    if (code !== 0 || result[0] === 0n) return undefined;
+    const namePtr = Deno.UnsafePointer.create(pwd[0]!);
+    if (namePtr === null) return undefined;
+    return {
+      name: Deno.UnsafePointerView.getCString(namePtr),
+      uid: new DataView(pwd.buffer).getUint32(16, true),
+    };
+  }
+  return undefined;
 }

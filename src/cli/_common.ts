@@ -1,5 +1,6 @@
 /** What every CLI verb shares: output writers, exit codes, help layout, usage and runtime errors. */
 
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { escapeText } from "../events/mod.ts";
 import { DEFAULT_SOCKET_PATH, IpcError } from "../ipc/mod.ts";
 import { errorMessage } from "../error_message.ts";
@@ -11,10 +12,9 @@ export const EXIT_FAILURE = 1;
 /** Exit code: bad usage. */
 export const EXIT_USAGE = 2;
 
-/** The `--socket` and `--help` options every client verb accepts (node:util parseArgs shape). */
+/** The `--socket` option every client verb accepts (node:util parseArgs shape). */
 export const CLIENT_OPTIONS = {
   socket: { type: "string" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 /** The help text of one verb. */
@@ -107,6 +107,57 @@ export async function usageFailure(help: VerbHelp, problem: unknown): Promise<nu
       `Run "sshlog ${help.name} --help" for more.\n`,
   );
   return EXIT_USAGE;
+}
+
+/** The positional arguments a verb takes: at most `max`; `missing` says what the first one is. */
+export interface PositionalRule {
+  max: number;
+  /** When set, the first positional is required and this is the usage error without it. */
+  missing?: string;
+}
+
+const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
+
+/** What {@linkcode parseVerbArgs} gives a verb whose options are `O`: flag values, positionals. */
+export type ParsedVerbArgs<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{
+    args: string[];
+    options: O & typeof HELP_OPTION;
+    strict: true;
+    allowPositionals: true;
+  }>
+>;
+
+/**
+ * Parses a verb's arguments (flags anywhere, `-h`/`--help` added) and checks the positionals.
+ * Returns the exit code instead when it already answered: a usage error (2) or the help (0).
+ */
+export async function parseVerbArgs<const O extends ParseArgsOptionsConfig>(
+  help: VerbHelp,
+  args: string[],
+  options: O,
+  rule: PositionalRule = { max: 0 },
+): Promise<ParsedVerbArgs<O> | number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...options, ...HELP_OPTION },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    return await usageFailure(help, error);
+  }
+  if ((parsed.values as { help?: boolean }).help) return await printHelp(help);
+  const { positionals } = parsed;
+  if (rule.missing !== undefined && positionals.length === 0) {
+    return await usageFailure(help, rule.missing);
+  }
+  if (positionals.length > rule.max) {
+    return await usageFailure(help, `Unexpected argument "${positionals[rule.max]}"`);
+  }
+  return parsed;
 }
 
 /** An environment variable's value; undefined when unset, empty or not readable. */

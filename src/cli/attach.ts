@@ -1,6 +1,5 @@
 /** `sshlog attach`: see a live session's screen and output, and type into it when allowed. */
 
-import { parseArgs } from "node:util";
 import { decodeBase64, encodeBase64 } from "../events/base64.ts";
 import { escapeText } from "../events/mod.ts";
 import type { SessionSnapshot } from "../events/mod.ts";
@@ -9,11 +8,10 @@ import { identityFields, removeProof } from "./_identity.ts";
 import {
   CLIENT_OPTIONS,
   EXIT_OK,
-  printHelp,
+  parseVerbArgs,
   resolveSocketPath,
   runtimeFailure,
   SOCKET_FLAG_HELP,
-  usageFailure,
   type VerbHelp,
   writeStderr,
 } from "./_common.ts";
@@ -55,20 +53,12 @@ const text = (s: string) => out(new TextEncoder().encode(s));
 
 /** Runs `sshlog attach ARGS…`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { ...CLIENT_OPTIONS, readonly: { type: "boolean", short: "r" } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    return await usageFailure(HELP, error);
-  }
+  const parsed = await parseVerbArgs(HELP, args, {
+    ...CLIENT_OPTIONS,
+    readonly: { type: "boolean", short: "r" },
+  }, { max: 1, missing: "Give a session" });
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) return await printHelp(HELP);
-  if (positionals.length !== 1) return await usageFailure(HELP, "Give one session");
   const key = positionals[0]!;
   const socket = resolveSocketPath(values.socket);
   let client: IpcClient | undefined;

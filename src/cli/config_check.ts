@@ -1,12 +1,11 @@
 /** `sshlog config check`: validates the configuration, printing every problem as FILE:LINE:COL. */
 
-import { parseArgs } from "node:util";
 import { type ConfigError, DEFAULT_CONFIG_DIR, loadConfig } from "../config/mod.ts";
 import { escapeText } from "../events/mod.ts";
 import {
   EXIT_OK,
   EXIT_USAGE,
-  printHelp,
+  parseVerbArgs,
   usageFailure,
   type VerbHelp,
   writeStderr,
@@ -56,24 +55,16 @@ function problemLines(errors: readonly ConfigError[], warnings: readonly ConfigE
 export async function run(args: string[]): Promise<number> {
   const rest = [...args];
   if (rest[0] === "config") rest.shift();
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: rest,
-      options: {
-        "config-dir": { type: "string" },
-        "plugin-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    }));
-  } catch (error) {
-    return await usageFailure(HELP, error);
-  }
+  const parsed = await parseVerbArgs(HELP, rest, {
+    "config-dir": { type: "string" },
+    "plugin-dir": { type: "string" },
+  }, { max: 1 });
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   // `check` may come before or after the flags.
-  const extra = positionals.filter((word, i) => !(word === "check" && i === 0));
-  if (extra.length > 0) return await usageFailure(HELP, `Unexpected argument "${extra[0]}"`);
-  if (values.help) return await printHelp(HELP);
+  if (positionals[0] !== undefined && positionals[0] !== "check") {
+    return await usageFailure(HELP, `Unexpected argument "${positionals[0]}"`);
+  }
   const dir = values["config-dir"] ?? (Deno.env.get("SSHLOG_CONFIG_DIR") || DEFAULT_CONFIG_DIR);
   const pluginDir = values["plugin-dir"];
   const result = await loadConfig(dir, pluginDir === undefined ? {} : { pluginDir });

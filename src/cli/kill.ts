@@ -1,6 +1,5 @@
 /** `sshlog kill`: end a live SSH session the daemon tracks. */
 
-import { parseArgs } from "node:util";
 import type { SessionSnapshot } from "../events/mod.ts";
 import { escapeText } from "../events/mod.ts";
 import { IpcClient } from "../ipc/mod.ts";
@@ -8,11 +7,10 @@ import { type IdentityFields, identityFields, removeProof } from "./_identity.ts
 import {
   CLIENT_OPTIONS,
   EXIT_OK,
-  printHelp,
+  parseVerbArgs,
   resolveSocketPath,
   runtimeFailure,
   SOCKET_FLAG_HELP,
-  usageFailure,
   type VerbHelp,
   writeStdout,
 } from "./_common.ts";
@@ -32,17 +30,12 @@ export const HELP: VerbHelp = {
 
 /** Runs `sshlog kill ARGS…`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: CLIENT_OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    return await usageFailure(HELP, error);
-  }
+  const parsed = await parseVerbArgs(HELP, args, CLIENT_OPTIONS, {
+    max: 1,
+    missing: "Give a session",
+  });
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) return await printHelp(HELP);
-  if (positionals.length !== 1) {
-    return await usageFailure(HELP, positionals.length ? "Give one session" : "Give a session");
-  }
   const socket = resolveSocketPath(values.socket);
   let client: IpcClient | undefined;
   let identity: IdentityFields | undefined;

@@ -3,7 +3,6 @@
  * daemon (every `log_directory` of its configuration), or read from a folder with `--dir`.
  */
 
-import { parseArgs } from "node:util";
 import { escapeText, stringifyJsonSafe } from "../events/mod.ts";
 import {
   DEFAULT_SESSIONS_DIR,
@@ -19,7 +18,7 @@ import {
   envValue,
   EXIT_FAILURE,
   EXIT_OK,
-  printHelp,
+  parseVerbArgs,
   resolveSocketPath,
   runtimeFailure,
   SOCKET_FLAG_HELP,
@@ -135,29 +134,16 @@ export function formatRecordingsJson(recordings: readonly RecordingInfo[]): stri
 
 /** Runs `sshlog recordings ARGS…`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        json: { type: "boolean" },
-        user: { type: "string" },
-        since: { type: "string" },
-        grep: { type: "string" },
-        dir: { type: "string" },
-        ...CLIENT_OPTIONS,
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    return await usageFailure(HELP, error);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return await printHelp(HELP);
-  if (positionals.length > 0) {
-    return await usageFailure(HELP, `Unexpected argument "${positionals[0]}"`);
-  }
+  const parsed = await parseVerbArgs(HELP, args, {
+    ...CLIENT_OPTIONS,
+    json: { type: "boolean" },
+    user: { type: "string" },
+    since: { type: "string" },
+    grep: { type: "string" },
+    dir: { type: "string" },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const options: ListOptions = {};
   if (values.user !== undefined) options.user = values.user;
   if (values.grep !== undefined) options.grep = values.grep;

@@ -4,7 +4,6 @@
  * session ends, or until no new line came for 5 minutes.
  */
 
-import { parseArgs } from "node:util";
 import { escapeText } from "../events/mod.ts";
 import { IpcError } from "../ipc/mod.ts";
 import {
@@ -19,7 +18,7 @@ import {
   CLIENT_OPTIONS,
   EXIT_FAILURE,
   EXIT_OK,
-  printHelp,
+  parseVerbArgs,
   resolveSocketPath,
   runtimeFailure,
   usageFailure,
@@ -95,27 +94,15 @@ function positiveNumber(value: string | undefined, flag: string): number | strin
 
 /** Runs `sshlog replay ARGS…`; returns the exit code. */
 export async function run(args: string[], play: PlayOptions = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        speed: { type: "string" },
-        "idle-limit": { type: "string" },
-        dir: { type: "string" },
-        ...CLIENT_OPTIONS,
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    return await usageFailure(HELP, error);
-  }
+  const parsed = await parseVerbArgs(HELP, args, {
+    ...CLIENT_OPTIONS,
+    speed: { type: "string" },
+    "idle-limit": { type: "string" },
+    dir: { type: "string" },
+  }, { max: 1, missing: "Missing FILE.cast or SESSION" });
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) return await printHelp(HELP);
-  const [target, extra] = positionals;
-  if (target === undefined) return await usageFailure(HELP, "Missing FILE.cast or SESSION");
-  if (extra !== undefined) return await usageFailure(HELP, `Unexpected argument "${extra}"`);
+  const target = positionals[0]!;
   const speed = positiveNumber(values.speed, "--speed");
   const idleLimit = positiveNumber(values["idle-limit"], "--idle-limit");
   if (typeof speed === "string") return await usageFailure(HELP, speed);

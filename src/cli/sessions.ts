@@ -1,16 +1,14 @@
 /** `sshlog sessions`: list the live SSH sessions the daemon tracks. */
 
-import { parseArgs } from "node:util";
 import { formatSessionsJson, formatSessionsTable } from "../events/mod.ts";
 import { IpcClient } from "../ipc/mod.ts";
 import {
   CLIENT_OPTIONS,
   EXIT_OK,
-  printHelp,
+  parseVerbArgs,
   resolveSocketPath,
   runtimeFailure,
   SOCKET_FLAG_HELP,
-  usageFailure,
   type VerbHelp,
   writeStdout,
 } from "./_common.ts";
@@ -34,22 +32,9 @@ export const HELP: VerbHelp = {
 
 /** Runs `sshlog sessions ARGS…`; returns the exit code. */
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { ...CLIENT_OPTIONS, json: { type: "boolean" } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    return await usageFailure(HELP, error);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return await printHelp(HELP);
-  if (positionals.length > 0) {
-    return await usageFailure(HELP, `Unexpected argument "${positionals[0]}"`);
-  }
+  const parsed = await parseVerbArgs(HELP, args, { ...CLIENT_OPTIONS, json: { type: "boolean" } });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   let client: IpcClient | undefined;
   try {
     client = await IpcClient.connect(resolveSocketPath(values.socket));

@@ -1,16 +1,14 @@
 /** `sshlog version`: print the version of sshlog and, when it answers, of the running daemon. */
 
-import { parseArgs } from "node:util";
 import { escapeText } from "../events/mod.ts";
 import { IpcClient } from "../ipc/mod.ts";
 import { VERSION } from "../version.ts";
 import {
   CLIENT_OPTIONS,
   EXIT_OK,
-  printHelp,
+  parseVerbArgs,
   resolveSocketPath,
   SOCKET_FLAG_HELP,
-  usageFailure,
   type VerbHelp,
   writeStdout,
 } from "./_common.ts";
@@ -38,17 +36,9 @@ async function daemonVersion(socket: string): Promise<string | undefined> {
 
 /** Runs `sshlog version ARGS…`: `sshlog X.Y.Z`, then `daemon X.Y.Z` if one answers; exit 0. */
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: CLIENT_OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    return await usageFailure(HELP, error);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return await printHelp(HELP);
-  if (positionals.length > 0) {
-    return await usageFailure(HELP, `Unexpected argument "${positionals[0]}"`);
-  }
+  const parsed = await parseVerbArgs(HELP, args, CLIENT_OPTIONS);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const daemon = await daemonVersion(resolveSocketPath(values.socket));
   await writeStdout(
     `sshlog ${VERSION}\n` + (daemon === undefined ? "" : `daemon ${escapeText(daemon)}\n`),

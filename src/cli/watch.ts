@@ -1,6 +1,5 @@
 /** `sshlog watch`: print the daemon's events live, one line each, until Ctrl-C. */
 
-import { parseArgs } from "node:util";
 import {
   EVENT_TYPES,
   type EventType,
@@ -12,7 +11,7 @@ import { IpcClient, type WatchOptions } from "../ipc/mod.ts";
 import {
   CLIENT_OPTIONS,
   EXIT_OK,
-  printHelp,
+  parseVerbArgs,
   resolveSocketPath,
   runtimeFailure,
   SOCKET_FLAG_HELP,
@@ -71,28 +70,15 @@ function parseTypes(values: string[]): EventType[] | string {
 
 /** Runs `sshlog watch ARGS…`; returns the exit code (0 after Ctrl-C). */
 export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        ...CLIENT_OPTIONS,
-        json: { type: "boolean" },
-        type: { type: "string", multiple: true },
-        user: { type: "string" },
-        session: { type: "string" },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    return await usageFailure(HELP, error);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return await printHelp(HELP);
-  if (positionals.length > 0) {
-    return await usageFailure(HELP, `Unexpected argument "${positionals[0]}"`);
-  }
+  const parsed = await parseVerbArgs(HELP, args, {
+    ...CLIENT_OPTIONS,
+    json: { type: "boolean" },
+    type: { type: "string", multiple: true },
+    user: { type: "string" },
+    session: { type: "string" },
+  });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const types = values.type === undefined ? [...DEFAULT_WATCH_TYPES] : parseTypes(values.type);
   if (typeof types === "string") return await usageFailure(HELP, types);
   const options: WatchOptions = { types };

@@ -1,7 +1,10 @@
 /**
  * Resolves user ids to names from the passwd file of the process's own root (/proc/PID/root),
- * so users of a chroot or container resolve to their own names.
+ * so users of a chroot or container resolve to their own names, then from the host's user
+ * database (NSS: LDAP, SSSD…) for users no passwd file lists.
  */
+
+import { lookupUser } from "../../ffi/libc.ts";
 
 interface PasswdCache {
   mtimeMs: number;
@@ -52,22 +55,48 @@ function passwdPaths(pid: number | undefined): string[] {
   return pid ? [`/proc/${pid}/root/etc/passwd`, "/etc/passwd"] : ["/etc/passwd"];
 }
 
-/** The name of `uid` as seen by process `pid` (its root's passwd), or the number as text. */
+/** How long an answer of the system's user database (NSS) is kept, ms. */
+const DIRECTORY_TTL_MS = 10 * 60_000;
+const directory = new Map<number | string, { at: number; user: ReturnType<typeof lookupUser> }>();
+
+/**
+ * A user of the system's user database (LDAP, SSSD… through NSS) for what no passwd file has;
+ * answers, "no such user" included, are cached so a directory server is asked rarely.
+ */
+function directoryUser(key: number | string): ReturnType<typeof lookupUser> {
+  const now = Date.now();
+  const cached = directory.get(key);
+  if (cached && now - cached.at < DIRECTORY_TTL_MS) return cached.user;
+  let user: ReturnType<typeof lookupUser>;
+  try {
+    user = lookupUser(key);
+  } catch {
+    user = undefined; // no NSS here (static runtime): passwd files only
+  }
+  if (directory.size >= 4096) directory.delete(directory.keys().next().value!);
+  directory.set(key, { at: now, user });
+  return user;
+}
+
+/**
+ * The name of `uid` as seen by process `pid` (its root's passwd, then the host's user database),
+ * or the number as text.
+ */
 export function userName(uid: number, pid?: number): string {
   for (const path of passwdPaths(pid)) {
     const name = load(path)?.byUid.get(uid);
     if (name !== undefined) return name;
   }
-  return String(uid);
+  return directoryUser(uid)?.name ?? String(uid);
 }
 
-/** The uid of `name` as seen by process `pid`, or -1 when no such user exists. */
+/** The uid of `name` as seen by process `pid` (passwd, then user database), or -1 when none. */
 export function userId(name: string, pid?: number): number {
   for (const path of passwdPaths(pid)) {
     const uid = load(path)?.byName.get(name);
     if (uid !== undefined) return uid;
   }
-  return -1;
+  return directoryUser(name)?.uid ?? -1;
 }
 
 /** The user whose home directory holds `path`, as seen by process `pid`; undefined if none. */
