@@ -64,6 +64,36 @@ async function dispatch(verb: string, args: string[]): Promise<number> {
   return await module.run(args);
 }
 
+/** Flags of any command that take a value (the next word, unless written `--flag=value`). */
+const VALUE_FLAGS = new Set([
+  "--socket",
+  "--config-dir",
+  "--plugin-dir",
+  "--logfile",
+  "--diagnostic-web-ip",
+  "--diagnostic-web-port",
+  "--diagnostic-web-tls-cert",
+  "--diagnostic-web-tls-key",
+  "--type",
+  "--user",
+  "--session",
+  "--speed",
+  "--idle-limit",
+  "--dir",
+  "--since",
+  "--grep",
+]);
+
+/** Where the command name is in `argv`: the first word that is neither a flag nor its value. */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (VALUE_FLAGS.has(word)) i++;
+    else if (!word.startsWith("-")) return i;
+  }
+  return -1;
+}
+
 /** Runs the command line `argv` (without the program name); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -78,9 +108,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (first === "--help" || first === "-h") return await dispatch("help", []);
   if (first.startsWith("-")) {
-    // Flags before the command (`sshlog --socket PATH sessions`): the first command name leads.
-    const at = rest.findIndex((word) => Object.hasOwn(VERBS, word));
-    if (at >= 0) return await dispatch(rest[at]!, [first, ...rest.toSpliced(at, 1)]);
+    // Flags before the command (`sshlog --socket PATH sessions`): the first word that is no
+    // flag's value names the command.
+    const at = commandIndex(argv);
+    if (at > 0) return await dispatch(argv[at]!, argv.toSpliced(at, 1));
   }
   const topic = rest[0];
   if (first === "help" && topic !== undefined && topic !== "help" && Object.hasOwn(VERBS, topic)) {

@@ -86,7 +86,10 @@ export function sessionLog(options: SessionLogOptions, logger?: PluginLogger): A
     async handle(event) {
       if (event.event_type === "capture_gap") {
         // Not a session's event: every recording open now may miss data, and says so.
-        for (const pending of [...open.values()]) await (await pending).handle(event);
+        await Promise.allSettled([...open.values()].map(async (pending) => {
+          const recording = await pending;
+          if (!recording.ended) await recording.handle(event);
+        }));
         return;
       }
       if (typeof event.session_id !== "string") return;

@@ -49,3 +49,9 @@ Deno.test("flags may come before the command name", async () => {
   const unknown = await runSshlog(["--socket", daemon.path]);
   assert.equal(unknown.code, 2);
 });
+
+Deno.test("a flag's value before the command is not taken for the command", async () => {
+  const result = await runSshlog(["--grep", "kill", "recordings", "--dir", "/nonexistent/x"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^Cannot list recordings in "\/nonexistent\/x": no such directory/);
+});

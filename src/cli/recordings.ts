@@ -165,9 +165,18 @@ export async function run(args: string[]): Promise<number> {
     );
     return EXIT_OK;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
+    if (dir === undefined && error instanceof IpcError && error.code === "not_running") {
+      await writeStderr(
+        `${escapeText(error.message)}\n` +
+          `To read a folder without the daemon: sshlog recordings --dir ${DEFAULT_SESSIONS_DIR}\n`,
+      );
+      return EXIT_FAILURE;
+    }
+    const local = error instanceof Deno.errors.NotFound ||
+      error instanceof Deno.errors.PermissionDenied;
+    if (dir !== undefined && local) {
       const why = error instanceof Deno.errors.NotFound ? "no such directory" : "permission denied";
-      await writeStderr(`Cannot list recordings in "${escapeText(dir ?? "")}": ${why}\n`);
+      await writeStderr(`Cannot list recordings in "${escapeText(dir)}": ${why}\n`);
       return EXIT_FAILURE;
     }
     return await runtimeFailure(error);

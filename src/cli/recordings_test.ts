@@ -12,8 +12,7 @@ const HEADER = (user: string, start: number) =>
     title: `${user}@web1 from 10.1.1.1`,
   });
 
-/** A folder with two recordings: s-1 of alice (still open) and s-2 of bob (ended). */
-export async function sampleDir(): Promise<string> {
+async function sampleDir(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "sshlog-cli-rec-" });
   await Deno.writeTextFile(
     `${dir}/s-1.cast`,

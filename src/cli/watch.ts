@@ -1,12 +1,6 @@
 /** `sshlog watch`: print the daemon's events live, one line each, until Ctrl-C. */
 
-import {
-  EVENT_TYPES,
-  type EventType,
-  formatWatchLine,
-  type SshlogEvent,
-  stringifyJsonSafe,
-} from "../events/mod.ts";
+import { EVENT_TYPES, type EventType, formatWatchLine, stringifyJsonSafe } from "../events/mod.ts";
 import { IpcClient, type WatchOptions } from "../ipc/mod.ts";
 import {
   CLIENT_OPTIONS,
@@ -20,19 +14,14 @@ import {
   writeStdout,
 } from "./_common.ts";
 
-/** Types asked for when `--type` is not given: all but the terminal output stream. */
+/**
+ * Types asked for when `--type` is not given: all but the terminal output stream, and of terminal
+ * input only keystrokes an administrator injected through attach (an audit trail; the daemon
+ * filters the rest out, and the user's own typing shows as its commands).
+ */
 export const DEFAULT_WATCH_TYPES: readonly EventType[] = EVENT_TYPES.filter(
   (type) => type !== "terminal_update",
 );
-
-/**
- * Whether the default watch shows an event: of terminal input, only keystrokes an administrator
- * injected through attach (an audit trail); the user's own typing shows as its commands.
- */
-export function shownByDefault(event: SshlogEvent): boolean {
-  return event.event_type !== "terminal_input" ||
-    (event as { injected?: unknown }).injected === true;
-}
 
 /** Help of `sshlog watch`. */
 export const HELP: VerbHelp = {
@@ -84,16 +73,11 @@ export async function run(args: string[]): Promise<number> {
   const options: WatchOptions = { types };
   if (values.user !== undefined) options.user = values.user;
   if (values.session !== undefined) options.session = values.session;
-  const show = values.type === undefined ? shownByDefault : () => true;
-  return await watch(resolveSocketPath(values.socket), options, values.json === true, show);
+  if (values.type === undefined) options.injectedInputOnly = true;
+  return await watch(resolveSocketPath(values.socket), options, values.json === true);
 }
 
-async function watch(
-  socket: string,
-  options: WatchOptions,
-  json: boolean,
-  show: (event: SshlogEvent) => boolean,
-): Promise<number> {
+async function watch(socket: string, options: WatchOptions, json: boolean): Promise<number> {
   let client: IpcClient;
   try {
     client = await IpcClient.connect(socket);
@@ -109,7 +93,6 @@ async function watch(
   Deno.addSignalListener("SIGTERM", stop);
   try {
     for await (const event of await client.watch(options)) {
-      if (!show(event)) continue;
       await writeStdout((json ? stringifyJsonSafe(event) : formatWatchLine(event)) + "\n");
     }
     return EXIT_OK;

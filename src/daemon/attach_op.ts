@@ -45,6 +45,13 @@ export function registerAttachOp(
     parse: parseAttach,
     run: async (request, connection) => {
       const who = await identifyClient(request.envelope, socketPath);
+      if (request.mode === "interactive" && who.admin_uid < 0) {
+        throw new IpcError(
+          "Cannot verify who you are (no valid proof file next to the socket): typing into a " +
+            "session needs it; attach with --readonly",
+          "refused",
+        );
+      }
       let view: SessionView;
       try {
         view = await openSessionView(context, {
@@ -66,6 +73,7 @@ export function registerAttachOp(
         if (error instanceof ViewRefused) throw new IpcError(error.message, "refused");
         throw error;
       }
+      if (connection.closed) return view.close(); // the client left while the view opened
       connection.stream({
         onMessage: (message) => {
           const m = message as Record<string, unknown>;

@@ -28,23 +28,35 @@ async function proof(socket: string, name: string, text: string): Promise<string
   return name;
 }
 
-Deno.test("the socket's proof folder takes files but cannot be listed by its group", async () => {
+Deno.test({
+  name: "the socket's proof folder takes files of group sshlog but cannot be listed",
+  ignore: Deno.uid() !== 0,
+}, async () => {
   await using socket = await servedSocket();
-  const mode = (await Deno.lstat(proofDirOf(socket.path))).mode! & 0o7777;
-  assert.ok(mode === 0o1730 || mode === 0o1700, mode.toString(8));
+  const dir = await Deno.lstat(proofDirOf(socket.path));
+  const group = (await Deno.readTextFile("/etc/group")).split("\n")
+    .find((line) => line.startsWith("sshlog:"))?.split(":")[2];
+  const mode = dir.mode! & 0o7777;
+  assert.equal(mode, group === undefined ? 0o1700 : 0o1730, mode.toString(8));
+  if (group !== undefined) assert.equal(dir.gid, Number(group));
+  const checked = await Deno.lstat(`${proofDirOf(socket.path)}/.checked`);
+  assert.equal(checked.mode! & 0o777, 0o700);
+  assert.equal(checked.uid, 0);
 });
 
-Deno.test("identifyClient() takes the uid from the proof file's owner and consumes it", async () => {
+Deno.test({
+  name: "identifyClient() takes the uid from the proof file's owner and consumes it",
+  ignore: Deno.uid() !== 0, // the proof folder is made only below a root-owned folder
+}, async () => {
   await using socket = await servedSocket();
   const name = await proof(socket.path, "p1", proofText(4242));
   const me = await identifyClient(
     { op: "attach", admin_user: "alice", client_pid: 4242, proof: name },
     socket.path,
   );
-  assert.equal(me.admin_uid, Deno.uid());
+  assert.equal(me.admin_uid, 0);
   assert.equal(me.clientPid, 4242);
   await assert.rejects(Deno.lstat(`${proofDirOf(socket.path)}/p1`), Deno.errors.NotFound);
-  if (Deno.uid() !== 0) return;
   assert.equal(me.admin_user, "alice", "root names itself (sudo callers)");
   // A file the kernel says belongs to nobody: the claimed name is ignored.
   await proof(socket.path, "p2", proofText(7));
@@ -57,7 +69,10 @@ Deno.test("identifyClient() takes the uid from the proof file's owner and consum
   assert.notEqual(nobody.admin_user, "root");
 });
 
-Deno.test("identifyClient() marks a client without a valid proof unverified", async () => {
+Deno.test({
+  name: "identifyClient() marks a client without a valid proof unverified, and never hangs",
+  ignore: Deno.uid() !== 0,
+}, async () => {
   await using socket = await servedSocket();
   const unverified = (fields: Record<string, unknown>) =>
     identifyClient({ op: "attach", admin_user: "root", client_pid: 99, ...fields }, socket.path);
@@ -72,4 +87,37 @@ Deno.test("identifyClient() marks a client without a valid proof unverified", as
   await proof(socket.path, "open", proofText(99));
   await Deno.chmod(`${proofDirOf(socket.path)}/open`, 0o644);
   assert.equal((await unverified({ proof: "open" })).admin_uid, -1, "a readable proof is no proof");
+  await proof(socket.path, "big", proofText(99) + "x".repeat(100));
+  assert.equal((await unverified({ proof: "big" })).admin_uid, -1);
+  await Deno.mkdir(`${proofDirOf(socket.path)}/dir`);
+  assert.equal((await unverified({ proof: "dir" })).admin_uid, -1);
+  // A FIFO would block a reader forever: it is refused without being opened.
+  const fifo = await new Deno.Command("mkfifo", { args: [`${proofDirOf(socket.path)}/fifo`] })
+    .output();
+  assert.equal(fifo.code, 0);
+  assert.equal((await unverified({ proof: "fifo" })).admin_uid, -1);
+  assert.equal((await unverified({ proof: ".checked" })).admin_uid, -1);
+  assert.ok((await Deno.lstat(`${proofDirOf(socket.path)}/.checked`)).isDirectory);
+});
+
+Deno.test({
+  name: "a socket in /tmp (sticky, world-writable) still gets its proof folder",
+  ignore: Deno.uid() !== 0,
+}, async () => {
+  const path = `/tmp/sshlog-identity-${crypto.randomUUID().slice(0, 8)}.sock`;
+  const server = new IpcServer({
+    path,
+    bus: new EventBus(),
+    version: "0.1.0",
+    sessions: { list: () => [], find: () => undefined },
+  });
+  await server.start();
+  try {
+    await Deno.writeTextFile(`${proofDirOf(path)}/p`, proofText(5), { mode: 0o600 });
+    const me = await identifyClient({ op: "kill", client_pid: 5, proof: "p" }, path);
+    assert.equal(me.admin_uid, 0);
+  } finally {
+    await server.close();
+  }
+  await assert.rejects(Deno.lstat(proofDirOf(path)), Deno.errors.NotFound, "removed on close");
 });

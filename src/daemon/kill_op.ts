@@ -59,11 +59,12 @@ export function registerKillOp(
   server.handle("kill", {
     parse: parseKill,
     run: async (request, connection) => {
+      // Who asks first: the session is looked up (and signalled) with no wait in between.
+      const who = await identifyClient(request.envelope, socketPath);
       const session = sessions.findSession(request.session);
       if (!session) {
         throw new IpcError(`No live session matches ${JSON.stringify(request.session)}`, "refused");
       }
-      const who = await identifyClient(request.envelope, socketPath);
       killSession(
         session,
         `Socket client ${JSON.stringify(who.admin_user)} (uid ${who.admin_uid})`,

@@ -1,11 +1,34 @@
 import assert from "node:assert/strict";
-import { sampleDir } from "../cli/recordings_test.ts";
 import { EventBus } from "../events/mod.ts";
 import { IpcServer } from "../ipc/mod.ts";
 import type { RecordingInfo } from "../recorder/mod.ts";
 import { parseRecordingsRequest, registerRecordingsOp } from "./recordings_op.ts";
 
 const MOD_TS = new URL("../../mod.ts", import.meta.url).pathname;
+
+/** A folder with an open recording s-1 of alice and an ended one, s-2, of bob. */
+async function sampleDir(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "sshlog-rec-op-" });
+  const header = (user: string, start: number) =>
+    JSON.stringify({
+      version: 2,
+      width: 80,
+      height: 24,
+      timestamp: start,
+      title: `${user}@h from ::1`,
+    });
+  await Deno.writeTextFile(`${dir}/s-1.cast`, `${header("alice", 1714580000)}\n[0.5, "o", "hi"]\n`);
+  await Deno.writeTextFile(`${dir}/s-1.log`, "hi\n");
+  await Deno.writeTextFile(
+    `${dir}/s-2.cast`,
+    `${header("bob", 1714590000)}\n[1, "o", "secret\\r\\n"]\n`,
+  );
+  await Deno.writeTextFile(
+    `${dir}/s-2.log`,
+    "secret\n[[ sshlog: session s-2 ended 2024-05-01 19:00:01 ]]\n",
+  );
+  return dir;
+}
 
 async function runSshlog(args: string[], env: Record<string, string> = {}) {
   const output = await new Deno.Command(Deno.execPath(), {
@@ -58,7 +81,7 @@ Deno.test("sshlog recordings and replay SESSION ask the daemon for every folder 
   assert.deepEqual(replay, { code: 0, stdout: "secret\r\n", stderr: "" });
   const down = await runSshlog(["recordings", "--socket", `${daemon.dir}/none.sock`]);
   assert.equal(down.code, 1);
-  assert.match(down.stderr, /^Cannot connect to the sshlog daemon/);
+  assert.match(down.stderr, /^Cannot connect to the sshlog daemon.*\nTo read a folder without/);
 });
 
 Deno.test("a recordings request with malformed filters is refused", () => {

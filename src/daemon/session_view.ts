@@ -98,17 +98,16 @@ export async function openSessionView(
     if (event.session_id === session.init.id) forward(event);
   });
   let screen: string;
+  let injector: Injector | undefined;
   try {
     screen = await renderScreen(session.recentOutput(), size);
     if (session.closed) throw new ViewRefused(`Session ${session.init.id} has ended`);
+    // Opened last: nothing can fail between it and close(), which frees it.
+    injector = request.mode === "interactive" ? openInjector(session) : undefined;
   } catch (error) {
     unsubscribe();
     throw error;
   }
-  // Opened last: nothing can fail between it and close(), which frees it.
-  const injector: Injector | undefined = request.mode === "interactive"
-    ? openInjector(session)
-    : undefined;
   const { viewer } = request;
   const note = (type: "session_attach" | "session_detach") =>
     context.bus.publish({ ...session.fields(type, Date.now()), ...viewer, mode: request.mode });

@@ -75,9 +75,12 @@ const PYTHON_FLAGS = /^\(\?([aiLmsux]+)\)/;
 
 /**
  * Turns the Python `re` syntax that configs written for the original agent use into JavaScript:
- * leading inline flags `(?i)`, `(?m)`, `(?s)`, named groups `(?P<n>…)` and `(?P=n)`, and the
- * anchors `\A` and `\Z`. Other syntax is passed as written.
- * @throws {SyntaxError} for a Python flag JavaScript has no equivalent of (`x`, `L`)
+ * leading inline flags `(?i)`, `(?m)`, `(?s)`, named groups `(?P<n>…)` and `(?P=n)`, the anchors
+ * `\A` and `\Z`, and `$`, which (without `(?m)`) also matches before a final newline, as
+ * Python's does: `done$` finds "done\n". A `]` first in a class is literal, as in Python. Other
+ * syntax is passed as written.
+ * @throws {SyntaxError} for a Python flag JavaScript has no equivalent of (`x`, `L`) or an
+ * unterminated `(?P=name`
  */
 export function fromPythonRegex(source: string): { source: string; flags: string } {
   let flags = "";
@@ -92,20 +95,32 @@ export function fromPythonRegex(source: string): { source: string; flags: string
     rest = rest.slice(match[0].length);
   }
   let out = "";
+  let inClass = false;
   for (let i = 0; i < rest.length; i++) {
     const char = rest[i]!;
     if (char === "\\" && i + 1 < rest.length) {
-      const next = rest[i + 1]!;
-      out += next === "A" ? "(?<![\\s\\S])" : next === "Z" ? "(?![\\s\\S])" : char + next;
-      i++;
+      const next = rest[++i]!;
+      if (!inClass && next === "A") out += "(?<![\\s\\S])";
+      else if (!inClass && next === "Z") out += "(?![\\s\\S])";
+      else out += char + next;
+    } else if (inClass) {
+      if (char === "]") inClass = false;
+      out += char;
+    } else if (char === "[") {
+      inClass = true;
+      out += char;
+      if (rest[i + 1] === "^") out += rest[++i];
+      if (rest[i + 1] === "]") out += "\\" + rest[++i];
     } else if (rest.startsWith("(?P<", i)) {
       out += "(?<";
       i += 3;
     } else if (rest.startsWith("(?P=", i)) {
       const end = rest.indexOf(")", i);
-      if (end < 0) break;
+      if (end < 0) throw new SyntaxError("Unterminated (?P=name)");
       out += `\\k<${rest.slice(i + 4, end)}>`;
       i = end;
+    } else if (char === "$" && !flags.includes("m")) {
+      out += "(?=\\n?(?![\\s\\S]))";
     } else {
       out += char;
     }

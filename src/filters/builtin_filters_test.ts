@@ -86,6 +86,23 @@ Deno.test("*_regex filters accept the Python syntax of the original's configs", 
   assert.equal(passes("username_regex", "(?im)^billy$", login), true);
   assert.equal(passes("upload_file_path_regex", "\\.txt\\Z", sampleEvent("file_upload")), true);
   assert.throws(() => filterTest("username_regex", "(?x)b i l l y"), SyntaxError);
+  assert.throws(() => filterTest("username_regex", "b(?P=n"), SyntaxError);
+  // Python's $ also matches before a final newline: command output ends with one.
+  assert.equal(
+    passes("command_output_contains_regex", "total$", finish({ stdout: "total\n" })),
+    true,
+  );
+  assert.equal(
+    passes("command_output_contains_regex", "total$", finish({ stdout: "total\nx" })),
+    false,
+  );
+  assert.equal(
+    passes("command_output_contains_regex", "(?m)^total$", finish({ stdout: "total\nx" })),
+    true,
+  );
+  // Inside a class nothing is translated; a leading ] is a literal as in Python.
+  assert.equal(passes("username_regex", "^[(?P<]", login), false);
+  assert.equal(passes("username_regex", "[]b]illy", login), true);
 });
 
 Deno.test("a username filter also judges resizes, so a recording rule records only its users", () => {

@@ -43,6 +43,7 @@ export function registerBuiltinOps(
       const filter: WatchFilter = {};
       if (request.types !== undefined) filter.types = new Set(request.types);
       if (request.user !== undefined) filter.user = request.user;
+      if (request.injected_input_only) filter.injectedInputOnly = true;
       if (request.session !== undefined) {
         const session = context.sessions.find(request.session);
         if (session === undefined) {

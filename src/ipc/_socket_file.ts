@@ -11,6 +11,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { IpcError } from "./ipc_error.ts";
+import { PROOF_CHECKED_DIR } from "./protocol.ts";
 
 const logger = getLogger(["sshlog", "ipc"]);
 
@@ -83,18 +84,29 @@ export async function secureSocketFile(path: string, mode: number, group: string
 
 /**
  * Makes the proof folder of a socket (see proofDirOf): mode 1730 with group `group` (members and
- * root create files, nobody lists them, each removes only their own), or 1700 without the group.
- * A stale folder from an earlier daemon is replaced.
+ * root create files, nobody lists them, each removes only their own), or 1700 when the group is
+ * missing or cannot be set; inside it the root-only folder where proofs are checked. A stale
+ * folder from an earlier daemon is replaced. The folder is made by this mkdir (never an existing
+ * one), and refused (clients then go unverified) in a folder others than root may rename
+ * entries of: one not owned by root, or writable by others without the sticky bit (/tmp is fine).
  */
 export async function prepareProofDir(dir: string, group: string): Promise<void> {
+  const parent = dir.slice(0, dir.lastIndexOf("/")) || "/";
+  const info = await Deno.stat(parent);
+  const sticky = (info.mode! & 0o1000) !== 0;
+  if (info.uid !== 0 || ((info.mode! & 0o022) !== 0 && !sticky)) {
+    throw new Error(`others than root may replace entries of ${parent}`);
+  }
   await removeProofDir(dir);
   await Deno.mkdir(dir, { mode: 0o700 });
-  const gid = await lookupGroupId(group);
+  await Deno.mkdir(`${dir}/${PROOF_CHECKED_DIR}`, { mode: 0o700 });
+  let gid = await lookupGroupId(group);
   if (gid !== undefined) {
     try {
       await Deno.chown(dir, null, gid);
     } catch (error) {
       if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+      gid = undefined;
     }
   }
   await Deno.chmod(dir, gid === undefined ? 0o1700 : 0o1730);

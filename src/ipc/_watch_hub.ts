@@ -12,10 +12,17 @@ export interface WatchFilter {
   types?: ReadonlySet<EventType>;
   user?: string;
   sessionId?: string;
+  /** Of terminal_input, only keystrokes an administrator injected. */
+  injectedInputOnly?: boolean;
 }
 
 function matches(filter: WatchFilter, event: SshlogEvent): boolean {
   if (filter.types !== undefined && !filter.types.has(event.event_type)) return false;
+  if (
+    filter.injectedInputOnly && event.event_type === "terminal_input" && event.injected !== true
+  ) {
+    return false;
+  }
   if (filter.user !== undefined && event.username !== filter.user) return false;
   if (filter.sessionId !== undefined && event.session_id !== filter.sessionId) return false;
   return true;

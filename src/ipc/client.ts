@@ -22,6 +22,8 @@ export interface WatchOptions {
   user?: string;
   /** A session_id, TTY number or ptm_pid. */
   session?: string;
+  /** Of terminal_input, only keystrokes administrators injected. */
+  injectedInputOnly?: boolean;
 }
 
 /** Turns a connect failure into the sentence a user should see. */
@@ -123,6 +125,7 @@ export class IpcClient {
     if (options.types !== undefined) request.types = [...options.types];
     if (options.user !== undefined) request.user = options.user;
     if (options.session !== undefined) request.session = options.session;
+    if (options.injectedInputOnly) request.injected_input_only = true;
     await this.request(request);
     return this.#events();
   }

@@ -32,6 +32,8 @@ export interface WatchRequest {
   user?: string;
   /** Only events of this session: a session_id, TTY number or ptm_pid. */
   session?: string;
+  /** Of terminal_input, only the keystrokes administrators injected through attach. */
+  "injected_input_only"?: boolean;
 }
 
 /** `{"op":"version"}`: the daemon's version. */
@@ -128,6 +130,13 @@ export function parseWatchRequest(envelope: IpcEnvelope): WatchRequest {
   if (user !== undefined) request.user = user;
   const session = optionalName(envelope, "session");
   if (session !== undefined) request.session = session;
+  const injected = envelope.injected_input_only;
+  if (injected !== undefined && injected !== null) {
+    if (typeof injected !== "boolean") {
+      throw new TypeError('Malformed "watch" request: "injected_input_only" must be true or false');
+    }
+    request.injected_input_only = injected;
+  }
   return request;
 }
 
@@ -201,6 +210,9 @@ export function encodeMessage(message: object): Uint8Array {
 export function proofDirOf(socketPath: string): string {
   return `${socketPath}.who`;
 }
+
+/** The root-only folder inside a proof folder where the daemon moves a proof to check it. */
+export const PROOF_CHECKED_DIR = ".checked";
 
 /** A proof file's name as a request may give it: no path, no dot files. */
 export const PROOF_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;

@@ -44,6 +44,10 @@ Deno.test("parseWatchRequest() throws TypeError for malformed filters", () => {
   );
   assertTypeError(() => parseWatchRequest({ op: "watch", types: [] }), 'Malformed "watch"');
   assertTypeError(
+    () => parseWatchRequest({ op: "watch", injected_input_only: "yes" }),
+    'Malformed "watch" request: "injected_input_only"',
+  );
+  assertTypeError(
     () => parseWatchRequest({ op: "watch", types: ["bogus"] }),
     'Unknown event type "bogus"',
   );

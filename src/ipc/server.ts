@@ -89,7 +89,14 @@ export class IpcServer {
     await claimSocketPath(path);
     this.#listener = Deno.listen({ transport: "unix", path });
     await secureSocketFile(path, this.#options.mode ?? 0o660, this.#options.group ?? "sshlog");
-    await prepareProofDir(proofDirOf(path), this.#options.group ?? "sshlog");
+    try {
+      await prepareProofDir(proofDirOf(path), this.#options.group ?? "sshlog");
+    } catch (error) {
+      logger.warn(
+        "Cannot make the proof folder of {path}: attach and kill callers go unverified: {error}",
+        { path, error },
+      );
+    }
     this.#unsubscribe = this.#options.bus.subscribe((event) => this.#hub.publish(event));
     this.#acceptLoop = this.#accept(this.#listener);
     logger.info("Listening on {path}", { path });

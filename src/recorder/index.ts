@@ -78,12 +78,28 @@ export async function readRecordingInfo(
   };
 }
 
+/** Whether the transcript at `path` contains `text`, read in 1 MiB pieces (transcripts are big). */
 async function transcriptContains(path: string, text: string): Promise<boolean> {
+  let file: Deno.FsFile;
   try {
-    return (await Deno.readTextFile(path)).includes(text);
+    file = await Deno.open(path, { read: true });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
+  }
+  try {
+    const decoder = new TextDecoder();
+    const buffer = new Uint8Array(1024 * 1024);
+    let tail = ""; // the end of the text read so far, for a match across two pieces
+    for (;;) {
+      const n = await file.read(buffer);
+      const piece = tail + decoder.decode(buffer.subarray(0, n ?? 0), { stream: n !== null });
+      if (piece.includes(text)) return true;
+      if (n === null) return false;
+      tail = text.length > 1 ? piece.slice(-(text.length - 1)) : "";
+    }
+  } finally {
+    file.close();
   }
 }
 

@@ -69,6 +69,22 @@ Deno.test("listRecordings() lists oldest first with metadata and filters by user
   );
 });
 
+Deno.test("listRecordings() --grep finds text across the pieces a big transcript is read in", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sshlog-idx-big-" });
+  const start = Date.UTC(2024, 4, 10) / 1000;
+  // writeRecording's first line comes before the text; then "é" (2 bytes) is cut by the end of
+  // the first 1 MiB piece, and "needle" starts in the second.
+  const first = "[[ sshlog: session s-big user bob from 10.1.1.1 started 2024-05-01 16:00:00 ]]\n";
+  const text = "x".repeat(1024 * 1024 - first.length - 1) + "é" + "needle" + "y".repeat(100);
+  await writeRecording(dir, "s-big", { user: "bob", start, text });
+  await writeRecording(dir, "s-one", { user: "bob", start, text: "z" });
+  const found = async (grep: string) =>
+    (await listRecordings(dir, { grep })).map((r) => r.session_id);
+  assert.deepEqual(await found("éneedle"), ["s-big"]);
+  assert.deepEqual(await found("z"), ["s-one"]);
+  assert.deepEqual(await found("needlez"), []);
+});
+
 Deno.test("parseSince() reads dates, date-times and ages", () => {
   const now = Date.UTC(2024, 4, 10, 12);
   assert.equal(parseSince("12h", now), now - 12 * 3600_000);

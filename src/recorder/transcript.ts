@@ -38,17 +38,21 @@ function stripComplete(text: string): string {
   return CONTROL.test(stripped) ? stripped.replace(CONTROL, caret) : stripped;
 }
 
+/* 8-bit introducers of sequences (CSI, OSC): rare, so searched for only when present. */
+const C1_INTRODUCER = /[\u009b\u009d]/;
+
 /* Where an unfinished sequence starts at the end of `text`, or -1: looks at the last two ESCs. */
 function unfinishedStart(text: string): number {
-  const last = Math.max(
-    text.lastIndexOf("\x1b"),
-    text.lastIndexOf("\u009b"),
-    text.lastIndexOf("\u009d"),
-  );
+  const c1 = C1_INTRODUCER.test(text);
+  const last = c1
+    ? Math.max(text.lastIndexOf("\x1b"), text.lastIndexOf("\u009b"), text.lastIndexOf("\u009d"))
+    : text.lastIndexOf("\x1b");
   if (last < 0) return -1;
-  const before = last > 0
+  const before = last === 0
+    ? -1
+    : c1
     ? Math.max(text.lastIndexOf("\x1b", last - 1), text.lastIndexOf("\u009d", last - 1))
-    : -1;
+    : text.lastIndexOf("\x1b", last - 1);
   if (before >= 0 && UNFINISHED.test(text.slice(before))) return before;
   return UNFINISHED.test(text.slice(last)) ? last : -1;
 }

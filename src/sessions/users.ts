@@ -57,13 +57,14 @@ function passwdPaths(pid: number | undefined): string[] {
 
 /** How long an answer of the system's user database (NSS) is kept, ms. */
 const DIRECTORY_TTL_MS = 10 * 60_000;
-const directory = new Map<number | string, { at: number; user: ReturnType<typeof lookupUser> }>();
+const directory = new Map<number, { at: number; user: ReturnType<typeof lookupUser> }>();
 
 /**
- * A user of the system's user database (LDAP, SSSD… through NSS) for what no passwd file has;
- * answers, "no such user" included, are cached so a directory server is asked rarely.
+ * A user of the system's user database (LDAP, SSSD… through NSS) for a uid no passwd file has
+ * (uids come from the kernel, so only real users are asked for); answers, "no such user"
+ * included, are cached so a directory server is asked rarely.
  */
-function directoryUser(key: number | string): ReturnType<typeof lookupUser> {
+function directoryUser(key: number): ReturnType<typeof lookupUser> {
   const now = Date.now();
   const cached = directory.get(key);
   if (cached && now - cached.at < DIRECTORY_TTL_MS) return cached.user;
@@ -90,13 +91,17 @@ export function userName(uid: number, pid?: number): string {
   return directoryUser(uid)?.name ?? String(uid);
 }
 
-/** The uid of `name` as seen by process `pid` (passwd, then user database), or -1 when none. */
+/**
+ * The uid of `name` as seen by process `pid` (its passwd files), or -1 when none. Names come from
+ * failed logins, chosen by whoever connects: they are never sent to a directory server, where each
+ * new one would be a blocking query.
+ */
 export function userId(name: string, pid?: number): number {
   for (const path of passwdPaths(pid)) {
     const uid = load(path)?.byName.get(name);
     if (uid !== undefined) return uid;
   }
-  return directoryUser(name)?.uid ?? -1;
+  return -1;
 }
 
 /** The user whose home directory holds `path`, as seen by process `pid`; undefined if none. */
