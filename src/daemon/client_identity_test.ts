@@ -3,22 +3,25 @@ import { EventBus } from "../events/mod.ts";
 import { IpcServer, proofDirOf, proofText } from "../ipc/mod.ts";
 import { identifyClient } from "./client_identity.ts";
 
-/** A served socket (which makes its proof folder) in a temp dir; removed when disposed. */
-async function servedSocket() {
-  const dir = await Deno.makeTempDir({ prefix: "sshlog-identity-" });
-  const path = `${dir}/sshlogd.sock`;
+/**
+ * A served socket (which makes its proof folder) at `path`, or in a fresh temp dir; the server
+ * stops and the temp dir goes when disposed.
+ */
+async function servedSocket(path?: string) {
+  const dir = path === undefined ? await Deno.makeTempDir({ prefix: "sshlog-identity-" }) : "";
+  const socket = path ?? `${dir}/sshlogd.sock`;
   const server = new IpcServer({
-    path,
+    path: socket,
     bus: new EventBus(),
     version: "0.1.0",
     sessions: { list: () => [], find: () => undefined },
   });
   await server.start();
   return {
-    path,
+    path: socket,
     async [Symbol.asyncDispose]() {
       await server.close();
-      await Deno.remove(dir, { recursive: true });
+      if (dir) await Deno.remove(dir, { recursive: true });
     },
   };
 }
@@ -105,19 +108,11 @@ Deno.test({
   ignore: Deno.uid() !== 0,
 }, async () => {
   const path = `/tmp/sshlog-identity-${crypto.randomUUID().slice(0, 8)}.sock`;
-  const server = new IpcServer({
-    path,
-    bus: new EventBus(),
-    version: "0.1.0",
-    sessions: { list: () => [], find: () => undefined },
-  });
-  await server.start();
-  try {
-    await Deno.writeTextFile(`${proofDirOf(path)}/p`, proofText(5), { mode: 0o600 });
+  {
+    await using socket = await servedSocket(path);
+    await proof(socket.path, "p", proofText(5));
     const me = await identifyClient({ op: "kill", client_pid: 5, proof: "p" }, path);
     assert.equal(me.admin_uid, 0);
-  } finally {
-    await server.close();
   }
   await assert.rejects(Deno.lstat(proofDirOf(path)), Deno.errors.NotFound, "removed on close");
 });

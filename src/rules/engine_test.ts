@@ -205,6 +205,29 @@ Deno.test("RuleEngine gives an action that follows sessions the rest of the sess
   assert.deepEqual(pids(probe.events.get("plain")), [2]);
 });
 
+Deno.test("RuleEngine.reload() stops following sessions of a rule that is gone", async () => {
+  const probe = newProbe();
+  const yaml = (rule: string, trigger: string) =>
+    `events:
+  - event: ${rule}
+    triggers: [${trigger}]
+    actions:
+      - { action: follower, plugin: collect_action, follow: true }
+`;
+  const engine = new RuleEngine(compile(probe, yaml("rec", "command_start")));
+  const bus = new EventBus();
+  await engine.start(bus);
+  const publish = (type: "command_start" | "terminal_update", pid: number) =>
+    bus.publish(sampleEvent(type, { session_id: "s1", pid }));
+  publish("command_start", 1);
+  publish("terminal_update", 2); // followed through "rec"
+  await engine.reload(compile(probe, yaml("other", "connection_established")));
+  publish("terminal_update", 3); // "rec" is gone: no longer followed
+  await engine.stop();
+  assert.deepEqual(pids(probe.events.get("follower")), [1, 2]);
+  assert.deepEqual(probe.created, ["follower"], "the same action kept running");
+});
+
 Deno.test("RuleEngine isolates an action that throws or cannot start", async () => {
   const probe = newProbe();
   const config = compile(
