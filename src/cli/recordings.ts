@@ -155,23 +155,28 @@ export async function run(args: string[]): Promise<number> {
       return await usageFailure(HELP, error.message);
     }
   }
-  const dir = localSessionsDir(values.dir);
+  let dir = localSessionsDir(values.dir);
+  // Without a daemon at the default socket (and no socket named), the default folder is read.
+  const socketNamed = values.socket !== undefined || envValue("SSHLOG_SOCKET") !== undefined;
   try {
-    const recordings = dir === undefined
-      ? await daemonRecordings(resolveSocketPath(values.socket), options)
-      : await listRecordings(dir, options);
+    let recordings: RecordingInfo[] | undefined;
+    if (dir === undefined) {
+      try {
+        recordings = await daemonRecordings(resolveSocketPath(values.socket), options);
+      } catch (error) {
+        if (socketNamed || !(error instanceof IpcError && error.code === "not_running")) {
+          throw error;
+        }
+        dir = DEFAULT_SESSIONS_DIR;
+        await writeStderr(`No daemon is running: reading the recordings in ${dir}\n`);
+      }
+    }
+    recordings ??= await listRecordings(dir!, options);
     await writeStdout(
       values.json ? formatRecordingsJson(recordings) : formatRecordingsTable(recordings),
     );
     return EXIT_OK;
   } catch (error) {
-    if (dir === undefined && error instanceof IpcError && error.code === "not_running") {
-      await writeStderr(
-        `${escapeText(error.message)}\n` +
-          `To read a folder without the daemon: sshlog recordings --dir ${DEFAULT_SESSIONS_DIR}\n`,
-      );
-      return EXIT_FAILURE;
-    }
     const local = error instanceof Deno.errors.NotFound ||
       error instanceof Deno.errors.PermissionDenied;
     if (dir !== undefined && local) {

@@ -81,7 +81,12 @@ Deno.test("sshlog recordings and replay SESSION ask the daemon for every folder 
   assert.deepEqual(replay, { code: 0, stdout: "secret\r\n", stderr: "" });
   const down = await runSshlog(["recordings", "--socket", `${daemon.dir}/none.sock`]);
   assert.equal(down.code, 1);
-  assert.match(down.stderr, /^Cannot connect to the sshlog daemon.*\nTo read a folder without/);
+  assert.match(down.stderr, /^Cannot connect to the sshlog daemon/);
+  // No socket named and none at the default path: the default folder is read, and said so.
+  const fallback = await runSshlog(["recordings"], { SSHLOG_SOCKET: "" });
+  if (!(await Deno.stat("/var/run/sshlogd.sock").catch(() => undefined))) {
+    assert.match(fallback.stderr, /^No daemon is running: reading the recordings in \/var\/log/);
+  }
 });
 
 Deno.test("a recordings request with malformed filters is refused", () => {
