@@ -28,6 +28,7 @@ const SYMBOLS = {
   libbpf_major_version: { parameters: [], result: "u32" },
   libbpf_minor_version: { parameters: [], result: "u32" },
   libbpf_probe_bpf_map_type: { parameters: ["i32", "pointer"], result: "i32" },
+  libbpf_probe_bpf_helper: { parameters: ["i32", "i32", "pointer"], result: "i32" },
   ring_buffer__new: { parameters: ["i32", "function", "pointer", "pointer"], result: "pointer" },
   ring_buffer__consume: { parameters: ["pointer"], result: "i32" },
   ring_buffer__epoll_fd: { parameters: ["pointer"], result: "i32" },
@@ -211,6 +212,9 @@ export function libbpfVersion(): string {
 
 /** BPF_MAP_TYPE_RINGBUF in enum bpf_map_type (linux/bpf.h). */
 const BPF_MAP_TYPE_RINGBUF = 27;
+/** enum bpf_prog_type / bpf_func_id values (uapi/linux/bpf.h) for the helper probe. */
+const BPF_PROG_TYPE_KPROBE = 2;
+const BPF_FUNC_LOOP = 181;
 
 /**
  * Whether the running kernel offers BPF ring buffers (Linux 5.8+): libbpf creates one to see.
@@ -219,6 +223,17 @@ const BPF_MAP_TYPE_RINGBUF = 27;
 export function kernelHasRingBuffer(): boolean {
   const result = bpf().libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, null);
   if (result < 0) throw new LibbpfError("probe the BPF ring buffer", result);
+  return result === 1;
+}
+
+/**
+ * Whether the running kernel offers the bpf_loop() helper the program uses (Linux 5.17+, or
+ * backported, as in RHEL 9): libbpf loads a tiny program calling it to see.
+ * @throws {LibbpfError} when the probe itself fails (e.g. no permission to use bpf())
+ */
+export function kernelHasBpfLoop(): boolean {
+  const result = bpf().libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_LOOP, null);
+  if (result < 0) throw new LibbpfError("probe the bpf_loop() helper", result);
   return result === 1;
 }
 

@@ -11,9 +11,10 @@ const HELP =
 
 Usage: sshlog doctor [--socket PATH]
 
-Checks the kernel (5.17 or later, BTF), root or the capabilities the daemon needs, libbpf, the
-ring buffer, sshd and its hooks, that the BPF programs load, group sshlog, the socket's mode,
-owner and group, whether a daemon answers on it, and the mode of /var/log/sshlog.
+Checks the kernel (5.17 or later, or bpf_loop() backported; BTF), root or the capabilities the
+daemon needs, libbpf, the ring buffer, sshd and its hooks, that the BPF programs load, group
+sshlog, the socket's mode, owner and group, whether a daemon answers on it, and the mode of
+/var/log/sshlog.
 Exit 0 when every check passes, 1 otherwise.
 
 Options:

@@ -4,7 +4,7 @@
  * says what is wrong and how to fix it; `sshlog doctor` prints them all, the daemon refuses to
  * start on the privilege and kernel ones.
  */
-import { kernelHasRingBuffer, libbpfVersion } from "../../ffi/libbpf.ts";
+import { kernelHasBpfLoop, kernelHasRingBuffer, libbpfVersion } from "../../ffi/libbpf.ts";
 import { findPltStubs } from "../tracer/plt.ts";
 import { Tracer } from "../tracer/tracer.ts";
 import { errorMessage } from "../error_message.ts";
@@ -23,24 +23,44 @@ export interface CheckResult {
 /* 5.8 brought the BPF ring buffer, 5.17 bpf_loop(), which the program uses. */
 const MIN_KERNEL: [number, number] = [5, 17];
 
-/** Kernel release at least 5.17 (ring buffer, bpf_loop) and its BTF present (CO-RE). */
+/** Whether the kernel offers bpf_loop(), when it can be probed (root); undefined otherwise. */
+function probeBpfLoop(): boolean | undefined {
+  try {
+    return kernelHasBpfLoop();
+  } catch {
+    return undefined; // no permission to probe, or no libbpf
+  }
+}
+
+/**
+ * Kernel release at least 5.17 (ring buffer, bpf_loop), or an older one whose bpf_loop() a probe
+ * finds (distribution backports, as RHEL 9's 5.14), and its BTF present (CO-RE).
+ */
 export function checkKernel(
   release: string = Deno.osRelease(),
   btfPath = "/sys/kernel/btf/vmlinux",
+  probe: () => boolean | undefined = probeBpfLoop,
 ): CheckResult[] {
   const [major = 0, minor = 0] = release.split(/[.-]/).map(Number);
   const newEnough = major > MIN_KERNEL[0] || (major === MIN_KERNEL[0] && minor >= MIN_KERNEL[1]);
+  const backported = !newEnough && probe() === true;
   let btf = false;
   try {
     btf = Deno.statSync(btfPath).isFile;
   } catch { /* missing */ }
   return [
-    newEnough ? { name: "kernel", ok: true, detail: `Linux ${release}` } : {
-      name: "kernel",
-      ok: false,
-      detail: `Linux ${release} is older than 5.17: no bpf_loop() for the BPF program`,
-      fix: "run a kernel 5.17 or later (Debian 12 and later)",
-    },
+    newEnough || backported
+      ? {
+        name: "kernel",
+        ok: true,
+        detail: `Linux ${release}${backported ? " (bpf_loop() backported)" : ""}`,
+      }
+      : {
+        name: "kernel",
+        ok: false,
+        detail: `Linux ${release} is older than 5.17: no bpf_loop() for the BPF program`,
+        fix: "run a kernel 5.17 or later (Debian 12 and later), or one with bpf_loop() backported",
+      },
     btf ? { name: "kernel BTF", ok: true, detail: "/sys/kernel/btf/vmlinux" } : {
       name: "kernel BTF",
       ok: false,

@@ -4,10 +4,21 @@ import { IpcServer } from "../ipc/mod.ts";
 import { checkCapabilities, checkDaemon, checkKernel, checkSocket } from "./requirements.ts";
 
 Deno.test("checkKernel() refuses a kernel older than 5.17 and says how to fix it", () => {
-  const [kernel] = checkKernel("5.15.0-150-generic", "/sys/kernel/btf/vmlinux");
+  const [kernel] = checkKernel("5.15.0-150-generic", "/sys/kernel/btf/vmlinux", () => false);
   assert.equal(kernel?.ok, false);
   assert.match(kernel?.detail ?? "", /^Linux 5\.15\.0-150-generic is older than 5\.17/);
   assert.ok(kernel?.fix);
+  const unknown = checkKernel("5.15.0", "/sys/kernel/btf/vmlinux", () => undefined)[0];
+  assert.equal(unknown?.ok, false, "without a probe (not root) the release decides");
+});
+
+Deno.test("checkKernel() accepts an older kernel whose bpf_loop() the probe finds (RHEL 9)", () => {
+  const [kernel] = checkKernel("5.14.0-427.el9.x86_64", "/sys/kernel/btf/vmlinux", () => true);
+  assert.deepEqual(kernel, {
+    name: "kernel",
+    ok: true,
+    detail: "Linux 5.14.0-427.el9.x86_64 (bpf_loop() backported)",
+  });
 });
 
 Deno.test("checkKernel() accepts 5.17 and later, and reports missing BTF", () => {

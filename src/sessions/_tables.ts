@@ -19,6 +19,10 @@ export interface Proc {
   execd?: boolean;
   session?: Session;
   commands: Command[];
+  /** Boot-clock ns when it started: its fork record, or /proc for a process found at start-up. */
+  startNs?: bigint;
+  /** Found by the /proc scan at start-up: it ran before the daemon. */
+  adopted?: boolean;
 }
 
 /** A connection: the listener's child and everything below it. */

@@ -312,15 +312,23 @@ export class SessionAssembler {
    * A process that still runs sshd's image and moves session data as a session leader of its own
    * is an `internal-sftp` server: sshd forked it for the channel and called setsid(), and it
    * never execs. (The sshd that serves the connection is no session leader; the ptm is the
-   * connection's own.) Its session starts at its first read or write.
+   * connection's own.) Its session starts at its first read or write; its id comes from the
+   * process's start, so a server that ran before the daemon (re)started keeps its id.
    */
   #internalSftp(r: IoRecord): Session | undefined {
     const proc = this.#table.internalSftpServer(r);
     if (!proc) return undefined;
     const ms = this.#opts.clock.toEpochMs(r.ktime);
     const pipes = [...new Set([...pipeInodes(proc.tgid), r.ino])];
-    const io = { ttyIndex: -1, pipes, startMs: ms, startSec: Math.floor(ms / 1000) };
-    return this.#startSession(proc, io, false);
+    const bootMs = this.#opts.bootEpochSec * 1000;
+    const startedMs = proc.startNs === undefined ? ms : bootMs + Number(proc.startNs / 1_000_000n);
+    const io = {
+      ttyIndex: -1,
+      pipes,
+      startMs: proc.adopted ? startedMs : ms,
+      startSec: Math.floor(startedMs / 1000),
+    };
+    return this.#startSession(proc, io, proc.adopted === true);
   }
 
   /** sshd sized a pty: at allocation (before the session's shell runs) and on window changes. */

@@ -254,3 +254,30 @@ Deno.test("SessionAssembler.handle() never starts an internal-sftp session from 
     assert.deepEqual(quietCalls(rec), [], `nested ${nested}`);
   }
 });
+
+Deno.test("SessionAssembler.handle() keeps the id of an internal-sftp server that ran before the daemon", () => {
+  // The daemon (re)started while the transfer ran: the /proc scan found the server; it started
+  // 2.01 s after boot, as the fork record of a daemon running then said (see the first test).
+  const rec = new Recorder();
+  const sshd = { uid: 0, exe: "/usr/sbin/sshd", argv: ["sshd: nobody"] };
+  rec.assembler.adoptProcess({ ...sshd, tgid: conn, ppid: listener, conn });
+  rec.assembler.adoptProcess({ ...sshd, tgid: user, ppid: conn, conn, uid: NOBODY });
+  rec.assembler.adoptProcess({
+    ...sshd,
+    tgid: shell,
+    ppid: user,
+    conn,
+    uid: NOBODY,
+    startTicks: 201,
+  });
+  rec.feed(io(9000, { pid: shell, conn, sid: shell, dir: "output", data: "more", pipe: 7001n }));
+  assert.deepEqual(
+    pick(rec.events[0]!, ["event_type", "session_id", "existing", "start_time"]),
+    {
+      "event_type": "connection_established",
+      "session_id": SESSION_ID,
+      existing: true,
+      "start_time": epoch(2010),
+    },
+  );
+});

@@ -16,6 +16,8 @@ export interface ScannedProcess {
   uid: number;
   exe: string;
   argv: string[];
+  /** Its start in clock ticks (10 ms) since boot, /proc/PID/stat field 22; unknown when absent. */
+  startTicks?: number;
 }
 
 /** Connections and their processes, by tgid. */
@@ -34,6 +36,8 @@ export class ProcessTable {
       daemon: isOpenSshDaemon(p.exe) || p.tgid === p.conn,
       transfer: isTransferProgram(p.exe, p.argv),
       commands: [],
+      ...(p.startTicks !== undefined ? { startNs: BigInt(p.startTicks) * 10_000_000n } : {}),
+      adopted: true,
       ...(parent?.session ? { session: parent.session } : {}),
     });
   }
@@ -56,6 +60,7 @@ export class ProcessTable {
       daemon: parent ? parent.daemon : (r.flags & RecordFlag.NEW_CONN) !== 0,
       transfer: parent?.transfer ?? false,
       commands: [],
+      startNs: r.ktime,
     };
     if (parent?.session) proc.session = parent.session;
     this.procs.set(r.childTgid, proc);

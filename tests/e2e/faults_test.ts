@@ -67,6 +67,58 @@ Deno.test({
 });
 
 Deno.test({
+  name: "faults: an internal-sftp transfer open across a daemon restart keeps its session id",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using sshd = await startSshd({ internalSftp: true });
+    await sshd.ensureUser(USER);
+    const dir = await Deno.makeTempDir({ prefix: "sshlog-faults-sftp-" });
+    try {
+      const local = join(dir, "payload.txt");
+      await Deno.writeTextFile(local, "payload\n");
+      const go = join(dir, "go");
+      const tag = crypto.randomUUID().slice(0, 8);
+      const upload = (first: { events: { events: SshlogEvent[] } }, name: string) =>
+        waitFor(
+          `the upload of ${name}`,
+          () =>
+            first.events.events.find((e) =>
+              e.event_type === "file_upload" && e.target_path.endsWith(`/${name}`)
+            ),
+          { timeoutMs: 30_000 },
+        );
+      const first = await startDaemon();
+      // The sftp client waits in a local command (its session stays open) until `go` exists.
+      const transfer = sshd.sftp(USER, [
+        `put ${local} before-${tag}.txt`,
+        `!while [ ! -e ${go} ]; do sleep 0.1; done`,
+        `put ${local} after-${tag}.txt`,
+      ], { timeoutMs: 60_000 });
+      const before = await upload(first, `before-${tag}.txt`);
+      Deno.kill(first.pid, "SIGKILL");
+      await first.stop();
+
+      await using second = await startDaemon();
+      await Deno.writeTextFile(go, "");
+      const after = await upload(second, `after-${tag}.txt`);
+      assert.equal(after.session_id, before.session_id, "the same session id after the restart");
+      assert.equal(after.existing, true);
+      const result = await transfer;
+      assert.equal(result.code, 0, result.stderr);
+      const close = await second.events.waitForType(
+        "connection_close",
+        (e) => e.session_id === before.session_id,
+      );
+      assert.equal(close.existing, true);
+    } finally {
+      await Deno.writeTextFile(join(dir, "go"), "").catch(() => {});
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
   name: "faults: logins to an sshd restarted while the daemon runs are recorded",
   sanitizeOps: false,
   sanitizeResources: false,
