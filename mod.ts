@@ -65,7 +65,7 @@ async function dispatch(verb: string, args: string[]): Promise<number> {
 }
 
 /** Flags of any command that take a value (the next word, unless written `--flag=value`). */
-const VALUE_FLAGS = new Set([
+export const VALUE_FLAGS: ReadonlySet<string> = new Set([
   "--socket",
   "--config-dir",
   "--plugin-dir",

@@ -29,6 +29,7 @@ const SYMBOLS = {
   libbpf_minor_version: { parameters: [], result: "u32" },
   libbpf_probe_bpf_map_type: { parameters: ["i32", "pointer"], result: "i32" },
   libbpf_probe_bpf_helper: { parameters: ["i32", "i32", "pointer"], result: "i32" },
+  libbpf_probe_bpf_prog_type: { parameters: ["i32", "pointer"], result: "i32" },
   ring_buffer__new: { parameters: ["i32", "function", "pointer", "pointer"], result: "pointer" },
   ring_buffer__consume: { parameters: ["pointer"], result: "i32" },
   ring_buffer__epoll_fd: { parameters: ["pointer"], result: "i32" },
@@ -228,10 +229,12 @@ export function kernelHasRingBuffer(): boolean {
 
 /**
  * Whether the running kernel offers the bpf_loop() helper the program uses (Linux 5.17+, or
- * backported, as in RHEL 9): libbpf loads a tiny program calling it to see.
- * @throws {LibbpfError} when the probe itself fails (e.g. no permission to use bpf())
+ * backported, as in RHEL 9): libbpf loads a tiny program calling it to see. Undefined when no
+ * program can be loaded at all (no privilege, seccomp): libbpf's helper probe then says yes.
+ * @throws {LibbpfError} when the probe itself fails
  */
-export function kernelHasBpfLoop(): boolean {
+export function kernelHasBpfLoop(): boolean | undefined {
+  if (bpf().libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, null) !== 1) return undefined;
   const result = bpf().libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_LOOP, null);
   if (result < 0) throw new LibbpfError("probe the bpf_loop() helper", result);
   return result === 1;

@@ -31,10 +31,20 @@ function callerName(): string {
  */
 export async function identityFields(socketPath: string): Promise<IdentityFields> {
   const fields: IdentityFields = { "admin_user": callerName(), "client_pid": Deno.pid };
+  const name = `p${crypto.randomUUID().replaceAll("-", "")}`;
   try {
-    const path = await Deno.makeTempFile({ dir: proofDirOf(socketPath), prefix: "p" });
-    await Deno.writeTextFile(path, proofText(Deno.pid));
-    fields.proof = path.slice(path.lastIndexOf("/") + 1);
+    // Created and written through one handle: the name cannot be swapped in between.
+    const file = await Deno.open(`${proofDirOf(socketPath)}/${name}`, {
+      createNew: true,
+      write: true,
+      mode: 0o600,
+    });
+    try {
+      await file.write(new TextEncoder().encode(proofText(Deno.pid)));
+    } finally {
+      file.close();
+    }
+    fields.proof = name;
   } catch { /* unverified */ }
   return fields;
 }

@@ -77,7 +77,9 @@ export async function findRecording(
   if (await isFile(path)) return path;
   if (dir !== undefined) return undefined;
   try {
-    return (await daemonRecordings(socket, {})).find((r) => r.session_id === target)?.cast_path;
+    // (An older daemon ignores `session` and lists all: pick the one asked for.)
+    const found = await daemonRecordings(socket, { session: target });
+    return found.find((r) => r.session_id === target)?.cast_path;
   } catch (error) {
     if (error instanceof IpcError) return undefined; // no daemon to ask: not found
     throw error;

@@ -36,9 +36,11 @@ export interface ClientIdentity {
  */
 async function proofOwner(dir: string, name: unknown, pid: number): Promise<number | undefined> {
   if (typeof name !== "string" || !PROOF_NAME.test(name)) return undefined;
+  const path = `${dir}/${name}`;
+  if (!(await Deno.lstat(path).catch(() => undefined))?.isFile) return undefined;
   const staged = `${dir}/${PROOF_CHECKED_DIR}/${crypto.randomUUID()}`;
   try {
-    await Deno.rename(`${dir}/${name}`, staged);
+    await Deno.rename(path, staged);
   } catch {
     return undefined; // no such proof
   }
@@ -66,20 +68,26 @@ async function proofOwner(dir: string, name: unknown, pid: number): Promise<numb
 
 let lastSweep = 0;
 
-/** Removes proofs that clients left behind (crashed before the daemon read them), once a minute. */
+/**
+ * Removes, once a minute, what clients left behind in `dir` and its checking folder: proofs of
+ * clients that crashed, and anything older than a minute or dated in the future (a member may set
+ * any time on their own file).
+ */
 async function sweep(dir: string, now: number): Promise<void> {
   if (now - lastSweep < PROOF_MAX_AGE_MS) return;
   lastSweep = now;
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.name === PROOF_CHECKED_DIR) continue;
-      const path = `${dir}/${entry.name}`;
-      const stat = await Deno.lstat(path).catch(() => undefined);
-      if (stat && now - (stat.mtime?.getTime() ?? 0) >= PROOF_MAX_AGE_MS) {
-        await Deno.remove(path, { recursive: true }).catch(() => {});
+  for (const folder of [dir, `${dir}/${PROOF_CHECKED_DIR}`]) {
+    try {
+      for await (const entry of Deno.readDir(folder)) {
+        if (folder === dir && entry.name === PROOF_CHECKED_DIR) continue;
+        const path = `${folder}/${entry.name}`;
+        const age = now - ((await Deno.lstat(path).catch(() => undefined))?.mtime?.getTime() ?? 0);
+        if (age >= PROOF_MAX_AGE_MS || age < -PROOF_MAX_AGE_MS) {
+          await Deno.remove(path, { recursive: true }).catch(() => {});
+        }
       }
-    }
-  } catch { /* no proof folder: nothing to sweep */ }
+    } catch { /* no proof folder: nothing to sweep */ }
+  }
 }
 
 /** The identity of the client that sent `envelope` (`admin_user`, `client_pid`, `proof`). */

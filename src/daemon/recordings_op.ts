@@ -9,7 +9,10 @@ import { type ListOptions, listRecordingsIn } from "../recorder/mod.ts";
 
 const MAX_TEXT_LENGTH = 4096;
 
-function optionalText(envelope: IpcEnvelope, field: "user" | "grep"): string | undefined {
+function optionalText(
+  envelope: IpcEnvelope,
+  field: "user" | "grep" | "session",
+): string | undefined {
   const value = envelope[field];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string" || value === "" || value.length > MAX_TEXT_LENGTH) {
@@ -19,7 +22,8 @@ function optionalText(envelope: IpcEnvelope, field: "user" | "grep"): string | u
 }
 
 /**
- * Parses the filters of a `recordings` request: `user`, `grep` (strings) and `since` (epoch ms).
+ * Parses the filters of a `recordings` request: `user`, `grep`, `session` (strings) and `since`
+ * (epoch ms).
  * @throws {TypeError} when a field has the wrong shape
  */
 export function parseRecordingsRequest(envelope: IpcEnvelope): ListOptions {
@@ -28,6 +32,8 @@ export function parseRecordingsRequest(envelope: IpcEnvelope): ListOptions {
   if (user !== undefined) options.user = user;
   const grep = optionalText(envelope, "grep");
   if (grep !== undefined) options.grep = grep;
+  const session = optionalText(envelope, "session");
+  if (session !== undefined) options.session = session;
   const since = envelope.since;
   if (since !== undefined && since !== null) {
     if (typeof since !== "number" || !Number.isFinite(since)) {

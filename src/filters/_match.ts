@@ -77,8 +77,9 @@ const PYTHON_FLAGS = /^\(\?([aiLmsux]+)\)/;
  * Turns the Python `re` syntax that configs written for the original agent use into JavaScript:
  * leading inline flags `(?i)`, `(?m)`, `(?s)`, named groups `(?P<n>…)` and `(?P=n)`, the anchors
  * `\A` and `\Z`, and `$`, which (without `(?m)`) also matches before a final newline, as
- * Python's does: `done$` finds "done\n". A `]` first in a class is literal, as in Python. Other
- * syntax is passed as written.
+ * Python's does: `done$` finds "done\n". Only `\n` ends a line, as in Python (`.` takes `\r`;
+ * with `(?m)`, `^` and `$` break at `\n` only). A `]` first in a class is literal, as in Python.
+ * Other syntax is passed as written.
  * @throws {SyntaxError} for a Python flag JavaScript has no equivalent of (`x`, `L`) or an
  * unterminated `(?P=name`
  */
@@ -119,8 +120,12 @@ export function fromPythonRegex(source: string): { source: string; flags: string
       if (end < 0) throw new SyntaxError("Unterminated (?P=name)");
       out += `\\k<${rest.slice(i + 4, end)}>`;
       i = end;
-    } else if (char === "$" && !flags.includes("m")) {
-      out += "(?=\\n?(?![\\s\\S]))";
+    } else if (char === "$") {
+      out += flags.includes("m") ? "(?![^\\n])" : "(?=\\n?(?![\\s\\S]))";
+    } else if (char === "^" && flags.includes("m")) {
+      out += "(?<![^\\n])"; // only \n starts a line in Python (JavaScript: \r too)
+    } else if (char === "." && !flags.includes("s")) {
+      out += "[^\\n]"; // Python's . takes \r, JavaScript's does not
     } else {
       out += char;
     }

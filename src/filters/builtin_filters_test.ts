@@ -103,6 +103,12 @@ Deno.test("*_regex filters accept the Python syntax of the original's configs", 
   // Inside a class nothing is translated; a leading ] is a literal as in Python.
   assert.equal(passes("username_regex", "^[(?P<]", login), false);
   assert.equal(passes("username_regex", "[]b]illy", login), true);
+  // Only \n ends a line: terminal output has \r\n.
+  const crlf = finish({ stdout: "total\r\nx" });
+  assert.equal(passes("command_output_contains_regex", "(?m)^total$", crlf), false);
+  assert.equal(passes("command_output_contains_regex", "(?m)^total\r$", crlf), true);
+  assert.equal(passes("command_output_contains_regex", "l.\nx", crlf), true);
+  assert.equal(passes("command_output_contains_regex", "(?s)l.\nx", crlf), true);
 });
 
 Deno.test("a username filter also judges resizes, so a recording rule records only its users", () => {

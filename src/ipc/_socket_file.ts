@@ -83,33 +83,49 @@ export async function secureSocketFile(path: string, mode: number, group: string
 }
 
 /**
+ * Throws unless only this process's user may rename entries of `dir` and of every folder above
+ * it: each owned by that user (root), and not writable by others unless sticky (/tmp is fine).
+ */
+async function checkOnlyOwnerRenames(dir: string): Promise<void> {
+  const uid = Deno.uid();
+  for (let at = dir;; at = at.slice(0, at.lastIndexOf("/")) || "/") {
+    const info = await Deno.lstat(at);
+    const sticky = (info.mode! & 0o1000) !== 0;
+    if (info.uid !== uid || ((info.mode! & 0o022) !== 0 && !sticky)) {
+      throw new Error(`others may replace entries of ${at}`);
+    }
+    if (at === "/") return;
+  }
+}
+
+/**
  * Makes the proof folder of a socket (see proofDirOf): mode 1730 with group `group` (members and
  * root create files, nobody lists them, each removes only their own), or 1700 when the group is
- * missing or cannot be set; inside it the root-only folder where proofs are checked. A stale
- * folder from an earlier daemon is replaced. The folder is made by this mkdir (never an existing
- * one), and refused (clients then go unverified) in a folder others than root may rename
- * entries of: one not owned by root, or writable by others without the sticky bit (/tmp is fine).
+ * missing or cannot be set; inside it the folder, the daemon's only, where proofs are checked. A
+ * stale folder from an earlier daemon is replaced. Made only where nobody else can swap the path
+ * (every folder above it checked, symlinks resolved), by this mkdir (never an existing one);
+ * returns the real path of the folder.
+ * @throws {Error} when that cannot be ensured: clients then go unverified
  */
-export async function prepareProofDir(dir: string, group: string): Promise<void> {
-  const parent = dir.slice(0, dir.lastIndexOf("/")) || "/";
-  const info = await Deno.stat(parent);
-  const sticky = (info.mode! & 0o1000) !== 0;
-  if (info.uid !== 0 || ((info.mode! & 0o022) !== 0 && !sticky)) {
-    throw new Error(`others than root may replace entries of ${parent}`);
-  }
-  await removeProofDir(dir);
-  await Deno.mkdir(dir, { mode: 0o700 });
-  await Deno.mkdir(`${dir}/${PROOF_CHECKED_DIR}`, { mode: 0o700 });
+export async function prepareProofDir(dir: string, group: string): Promise<string> {
+  const slash = dir.lastIndexOf("/");
+  const parent = await Deno.realPath(slash < 0 ? "." : dir.slice(0, slash) || "/");
+  await checkOnlyOwnerRenames(parent);
+  const real = `${parent === "/" ? "" : parent}/${dir.slice(slash + 1)}`;
+  await removeProofDir(real);
+  await Deno.mkdir(real, { mode: 0o700 });
+  await Deno.mkdir(`${real}/${PROOF_CHECKED_DIR}`, { mode: 0o700 });
   let gid = await lookupGroupId(group);
   if (gid !== undefined) {
     try {
-      await Deno.chown(dir, null, gid);
+      await Deno.chown(real, null, gid);
     } catch (error) {
       if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
       gid = undefined;
     }
   }
-  await Deno.chmod(dir, gid === undefined ? 0o1700 : 0o1730);
+  await Deno.chmod(real, gid === undefined ? 0o1700 : 0o1730);
+  return real;
 }
 
 /** Removes a proof folder and what is in it (a non-folder in its place too, never followed). */

@@ -92,8 +92,9 @@ export class IpcServer {
     try {
       await prepareProofDir(proofDirOf(path), this.#options.group ?? "sshlog");
     } catch (error) {
-      logger.warn(
-        "Cannot make the proof folder of {path}: attach and kill callers go unverified: {error}",
+      logger.error(
+        "Cannot make the proof folder of {path}: attach and kill callers go unverified, and " +
+          "nobody can type into a session: {error}",
         { path, error },
       );
     }

@@ -2,6 +2,7 @@
 
 import { readCastEnds } from "./_cast_file.ts";
 import { transcriptStillOpen } from "./player.ts";
+import { isSafeSessionId } from "./session_recording.ts";
 
 /** One recording as `sshlog recordings` lists it. */
 export interface RecordingInfo {
@@ -29,6 +30,8 @@ export interface ListOptions {
   since?: number;
   /** Only recordings whose transcript contains this text [all]. */
   grep?: string;
+  /** Only the recording of this session (its files are looked up, not the folder listed) [all]. */
+  session?: string;
 }
 
 /** Splits an asciicast title `user@host from IP` written by the recorder. */
@@ -103,6 +106,23 @@ async function transcriptContains(path: string, text: string): Promise<boolean> 
   }
 }
 
+/** The session ids of the recordings in `dir`, or just `session` when its cast is there. */
+async function recordingIds(dir: string, session: string | undefined): Promise<string[]> {
+  if (session !== undefined) {
+    if (!isSafeSessionId(session)) return [];
+    await Deno.stat(dir); // a missing folder is NotFound, as when listing it
+    const cast = await Deno.lstat(`${dir}/${session}.cast`).catch(() => undefined);
+    return cast?.isFile ? [session] : []; // as listing: a file, not a link or a folder
+  }
+  const ids: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(".cast")) {
+      ids.push(entry.name.slice(0, -".cast".length));
+    }
+  }
+  return ids;
+}
+
 /**
  * Lists the recordings of `dir`, oldest first, filtered by user, start time and transcript text.
  * @throws {Deno.errors.NotFound} when the directory does not exist
@@ -112,9 +132,8 @@ export async function listRecordings(
   options: ListOptions = {},
 ): Promise<RecordingInfo[]> {
   const out: RecordingInfo[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (!entry.isFile || !entry.name.endsWith(".cast")) continue;
-    const info = await readRecordingInfo(dir, entry.name.slice(0, -".cast".length));
+  for (const id of await recordingIds(dir, options.session)) {
+    const info = await readRecordingInfo(dir, id);
     if (info === undefined) continue;
     if (options.user !== undefined && info.user !== options.user) continue;
     if (options.since !== undefined && info.start_time < options.since) continue;

@@ -67,6 +67,12 @@ Deno.test("listRecordings() lists oldest first with metadata and filters by user
     (await listRecordings(dir, { since: (now - 5000) * 1000 })).map((r) => r.session_id),
     ["s-b"],
   );
+  const one = async (session: string) =>
+    (await listRecordings(dir, { session })).map((r) => r.session_id);
+  assert.deepEqual(await one("s-a"), ["s-a"]);
+  assert.deepEqual(await one("s-zz"), []);
+  assert.deepEqual(await one("../s-a"), [], "a session id is never a path");
+  await assert.rejects(listRecordings(`${dir}/none`, { session: "s-a" }), Deno.errors.NotFound);
 });
 
 Deno.test("listRecordings() --grep finds text across the pieces a big transcript is read in", async () => {

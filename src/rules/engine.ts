@@ -76,10 +76,7 @@ export class RuleEngine {
     this.#config = config;
     this.#index = byTrigger(config.rules);
     for (const [key, queue] of this.#queues) {
-      if (wanted.has(key)) {
-        this.#keepFollowing(key, queue, config);
-        continue;
-      }
+      if (wanted.has(key)) continue; // sessions it follows go on to their close
       this.#queues.delete(key);
       this.#followers.delete(queue);
       this.#track(queue.close(this.#options.drainTimeoutMs));
@@ -88,18 +85,6 @@ export class RuleEngine {
       rules: config.rules.length,
       actions: this.#queues.size,
     });
-  }
-
-  /** Stops following the sessions an action got through a rule that no longer gives it events. */
-  #keepFollowing(key: string, queue: ActionQueue, config: CompiledConfig): void {
-    const follower = this.#followers.get(queue);
-    if (!follower) return;
-    const giving = new Set(
-      config.rules.filter((rule) => rule.actions.some((b) => b.key === key)).map((r) => r.name),
-    );
-    for (const [session, rule] of follower.sessions) {
-      if (!giving.has(rule)) follower.sessions.delete(session);
-    }
   }
 
   /** Unsubscribes, then drains every queue (each for at most the drain timeout) and closes actions. */

@@ -205,7 +205,7 @@ Deno.test("RuleEngine gives an action that follows sessions the rest of the sess
   assert.deepEqual(pids(probe.events.get("plain")), [2]);
 });
 
-Deno.test("RuleEngine.reload() stops following sessions of a rule that is gone", async () => {
+Deno.test("RuleEngine.reload() lets an action finish the sessions it follows", async () => {
   const probe = newProbe();
   const yaml = (rule: string, trigger: string) =>
     `events:
@@ -217,14 +217,17 @@ Deno.test("RuleEngine.reload() stops following sessions of a rule that is gone",
   const engine = new RuleEngine(compile(probe, yaml("rec", "command_start")));
   const bus = new EventBus();
   await engine.start(bus);
-  const publish = (type: "command_start" | "terminal_update", pid: number) =>
+  const publish = (type: "command_start" | "terminal_update" | "connection_close", pid: number) =>
     bus.publish(sampleEvent(type, { session_id: "s1", pid }));
   publish("command_start", 1);
-  publish("terminal_update", 2); // followed through "rec"
+  publish("terminal_update", 2);
+  // The rule that started the recording is gone, the action stays: the recording still ends.
   await engine.reload(compile(probe, yaml("other", "connection_established")));
-  publish("terminal_update", 3); // "rec" is gone: no longer followed
+  publish("terminal_update", 3);
+  publish("connection_close", 4);
+  publish("terminal_update", 5);
   await engine.stop();
-  assert.deepEqual(pids(probe.events.get("follower")), [1, 2]);
+  assert.deepEqual(pids(probe.events.get("follower")), [1, 2, 3, 4]);
   assert.deepEqual(probe.created, ["follower"], "the same action kept running");
 });
 

@@ -36,7 +36,9 @@ export class ProcessTable {
       daemon: isOpenSshDaemon(p.exe) || p.tgid === p.conn,
       transfer: isTransferProgram(p.exe, p.argv),
       commands: [],
-      ...(p.startTicks !== undefined ? { startNs: BigInt(p.startTicks) * 10_000_000n } : {}),
+      ...(Number.isSafeInteger(p.startTicks)
+        ? { startNs: BigInt(p.startTicks!) * 10_000_000n } // clock ticks of 10 ms
+        : {}),
       adopted: true,
       ...(parent?.session ? { session: parent.session } : {}),
     });
@@ -60,7 +62,7 @@ export class ProcessTable {
       daemon: parent ? parent.daemon : (r.flags & RecordFlag.NEW_CONN) !== 0,
       transfer: parent?.transfer ?? false,
       commands: [],
-      startNs: r.ktime,
+      startNs: r.childStart,
     };
     if (parent?.session) proc.session = parent.session;
     this.procs.set(r.childTgid, proc);

@@ -237,7 +237,7 @@ export function startWebServer(options: WebServerOptions): WebServer {
     }
     const cast = /^\/api\/recordings\/([A-Za-z0-9._-]{1,200})\.cast$/.exec(path);
     if (cast && !changes) {
-      const found = (await backend.recordings({})).find((r) => r.session_id === cast[1]);
+      const [found] = await backend.recordings({ session: cast[1]! });
       if (!found) return problem("No such recording", 404);
       let file: Deno.FsFile;
       try {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { SessionSnapshot, SshlogEvent } from "../events/types.ts";
 import { freePort, selfSignedCertificate } from "../actions/_test_receivers.ts";
-import type { RecordingInfo } from "../recorder/mod.ts";
+import type { ListOptions, RecordingInfo } from "../recorder/mod.ts";
 import type { Asset } from "./assets.ts";
 import type { ViewSink, WebBackend, WebUser } from "./backend.ts";
 import { startWebServer, type WebServer } from "./server.ts";
@@ -42,9 +42,10 @@ class FakeBackend implements WebBackend {
     this.killed.push({ key, who });
     return key === "s1";
   }
-  recordings(): Promise<RecordingInfo[]> {
+  recordings(options: ListOptions): Promise<RecordingInfo[]> {
     const cast = `${this.castDir}/r1.cast`;
     Deno.writeTextFileSync(cast, '{"version":2,"width":80,"height":24}\n');
+    if (options.session !== undefined && options.session !== "r1") return Promise.resolve([]);
     return Promise.resolve([{
       session_id: "r1",
       user: "u",
@@ -189,6 +190,9 @@ Deno.test("web server: the API gives sessions as JSON and recordings without dis
     });
     await missing.body?.cancel();
     assert.equal(missing.status, 404);
+    const unknown = await fetch(`${base}/api/recordings/r2.cast`, { headers: { Cookie: cookie } });
+    await unknown.body?.cancel();
+    assert.equal(unknown.status, 404);
   });
 });
 
