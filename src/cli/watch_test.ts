@@ -61,7 +61,7 @@ Deno.test("sshlog watch prints one line per event, skips terminal data but injec
   const lines = await readLines(stdout, 3);
   assert.deepEqual(lines, [
     "16:16:45 connection_established (1033) alice from ip 15.12.5.8:59120 tty 33",
-    "16:16:45 terminal_input         (1033) alice input injected by root terminal input (3 bytes) id\\r",
+    "16:16:45 terminal_input         (1033) alice typed by root through attach (3 bytes) id\\r",
     "16:16:45 command_start          (1033) alice executed /bin/bash",
   ]);
   child.kill("SIGINT");

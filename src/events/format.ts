@@ -49,8 +49,10 @@ function describe(event: SshlogEvent): string {
       return `terminal update (${escapeValue(event.data_len)} bytes) ` +
         escapeValue(event.terminal_data);
     case "terminal_input":
-      return (event.injected ? `input injected by ${escapeValue(event.admin_user)} ` : "") +
-        `terminal input (${escapeValue(event.data_len)} bytes) ${escapeValue(event.terminal_data)}`;
+      return (event.injected
+        ? `typed by ${escapeValue(event.admin_user)} through attach`
+        : "terminal input") +
+        ` (${escapeValue(event.data_len)} bytes) ${escapeValue(event.terminal_data)}`;
     case "terminal_resize":
       return `terminal resized to ${escapeValue(event.columns)}x${escapeValue(event.rows)}`;
     case "file_upload":
