@@ -5,7 +5,7 @@
  */
 import { encodeBase64 } from "../events/base64.ts";
 import type { IpcEnvelope, IpcServer } from "../ipc/mod.ts";
-import { IpcError } from "../ipc/mod.ts";
+import { IpcError, optionalText } from "../ipc/mod.ts";
 import { identifyClient } from "./client_identity.ts";
 import {
   openSessionView,
@@ -22,14 +22,13 @@ interface AttachRequest {
 }
 
 function parseAttach(envelope: IpcEnvelope): AttachRequest {
-  const e = envelope as Record<string, unknown>;
-  if (typeof e.session !== "string" || !e.session || e.session.length > 256) {
-    throw new TypeError('The "attach" request needs a "session"');
-  }
-  if (e.mode !== "readonly" && e.mode !== "interactive") {
+  const session = optionalText(envelope, "session");
+  if (session === undefined) throw new TypeError('The "attach" request needs a "session"');
+  const mode = envelope.mode;
+  if (mode !== "readonly" && mode !== "interactive") {
     throw new TypeError('The "attach" request needs a "mode": "readonly" or "interactive"');
   }
-  return { session: e.session, mode: e.mode, envelope };
+  return { session, mode, envelope };
 }
 
 /**

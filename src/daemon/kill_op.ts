@@ -6,7 +6,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { IpcEnvelope, IpcServer } from "../ipc/mod.ts";
-import { IpcError } from "../ipc/mod.ts";
+import { IpcError, optionalText } from "../ipc/mod.ts";
 import type { LiveSessions } from "../sessions/live_sessions.ts";
 import type { Session } from "../sessions/session.ts";
 import { identifyClient } from "./client_identity.ts";
@@ -15,8 +15,8 @@ const log = getLogger(["sshlog", "daemon"]);
 const KILL_GRACE_MS = 3000;
 
 function parseKill(envelope: IpcEnvelope): { session: string; envelope: IpcEnvelope } {
-  const session = (envelope as { session?: unknown }).session;
-  if (typeof session !== "string" || session === "" || session.length > 256) {
+  const session = optionalText(envelope, "session");
+  if (session === undefined) {
     throw new TypeError(
       'The "kill" request needs a "session": a session id, TTY number or ptm pid',
     );

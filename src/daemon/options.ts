@@ -1,6 +1,7 @@
 /** The daemon's settings, resolved once: flag, then environment, then default (SPEC §2). */
 import { parseArgs } from "node:util";
 import { errorMessage } from "../error_message.ts";
+import { firstInstalled } from "../installed_file.ts";
 
 /** Resolved daemon settings. */
 export interface DaemonOptions {
@@ -36,18 +37,11 @@ function truthy(v: string | undefined): boolean {
 
 /** The BPF object: $SSHLOG_BPF_OBJECT, beside the program, or the packaged path. */
 export function findBpfObject(env: (name: string) => string | undefined): string {
-  const candidates = [
+  return firstInstalled([
     env("SSHLOG_BPF_OBJECT"),
     new URL("../../build/sshtrace.bpf.o", import.meta.url).pathname,
     "/usr/lib/sshlog/sshtrace.bpf.o",
-  ];
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      if (Deno.statSync(c).isFile) return c;
-    } catch { /* next */ }
-  }
-  return candidates[1]!;
+  ]);
 }
 
 /** Parses `sshlog daemon` arguments and the SSHLOG_* environment. */

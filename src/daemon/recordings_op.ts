@@ -4,22 +4,11 @@
  * wherever `log_directory` points, and members of group `sshlog` can list them without reading
  * the root-only folders themselves.
  */
-import type { IpcEnvelope, IpcServer } from "../ipc/mod.ts";
+import { type IpcEnvelope, type IpcServer, optionalText } from "../ipc/mod.ts";
 import { type ListOptions, listRecordingsIn } from "../recorder/mod.ts";
 
-const MAX_TEXT_LENGTH = 4096;
-
-function optionalText(
-  envelope: IpcEnvelope,
-  field: "user" | "grep" | "session",
-): string | undefined {
-  const value = envelope[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string" || value === "" || value.length > MAX_TEXT_LENGTH) {
-    throw new TypeError(`Malformed "recordings" request: "${field}" must be a non-empty string`);
-  }
-  return value;
-}
+/** Longest `grep` text (a user or session is a name: the protocol's usual limit). */
+const MAX_GREP_LENGTH = 4096;
 
 /**
  * Parses the filters of a `recordings` request: `user`, `grep`, `session` (strings) and `since`
@@ -30,7 +19,7 @@ export function parseRecordingsRequest(envelope: IpcEnvelope): ListOptions {
   const options: ListOptions = {};
   const user = optionalText(envelope, "user");
   if (user !== undefined) options.user = user;
-  const grep = optionalText(envelope, "grep");
+  const grep = optionalText(envelope, "grep", MAX_GREP_LENGTH);
   if (grep !== undefined) options.grep = grep;
   const session = optionalText(envelope, "session");
   if (session !== undefined) options.session = session;

@@ -96,11 +96,22 @@ export function parseEnvelope(value: unknown): IpcEnvelope {
   return value as IpcEnvelope;
 }
 
-function optionalName(envelope: IpcEnvelope, field: "user" | "session"): string | undefined {
+/**
+ * An optional text field of a request: absent (or null) gives undefined.
+ * @throws {TypeError} naming the op and field when it is no non-empty string of at most `max`
+ */
+export function optionalText(
+  envelope: IpcEnvelope,
+  field: string,
+  max: number = MAX_NAME_LENGTH,
+): string | undefined {
   const value = envelope[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string" || value === "" || value.length > MAX_NAME_LENGTH) {
-    throw new TypeError(`Malformed "watch" request: "${field}" must be a non-empty short string`);
+  if (typeof value !== "string" || value === "" || value.length > max) {
+    throw new TypeError(
+      `Malformed "${envelope.op}" request: "${field}" must be a non-empty string of at most ` +
+        `${max} characters`,
+    );
   }
   return value;
 }
@@ -126,9 +137,9 @@ export function parseWatchRequest(envelope: IpcEnvelope): WatchRequest {
     }
     request.types = types as EventType[];
   }
-  const user = optionalName(envelope, "user");
+  const user = optionalText(envelope, "user");
   if (user !== undefined) request.user = user;
-  const session = optionalName(envelope, "session");
+  const session = optionalText(envelope, "session");
   if (session !== undefined) request.session = session;
   const injected = envelope.injected_input_only;
   if (injected !== undefined && injected !== null) {

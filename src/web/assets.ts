@@ -2,6 +2,7 @@
  * The web interface's static files (scripts/build_web.sh makes the folder): read once at start,
  * served from memory by exact name. A request never names a path on disk.
  */
+import { firstInstalled } from "../installed_file.ts";
 
 const TYPES: Readonly<Record<string, string>> = {
   html: "text/html; charset=utf-8",
@@ -20,18 +21,11 @@ export interface Asset {
 
 /** The folder of the web files: $SSHLOG_WEB_ROOT, beside the program, or the packaged path. */
 export function findWebRoot(env: (name: string) => string | undefined): string {
-  const candidates = [
+  return firstInstalled([
     env("SSHLOG_WEB_ROOT"),
     new URL("../../build/web", import.meta.url).pathname,
     "/usr/lib/sshlog/web",
-  ];
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      if (Deno.statSync(`${c}/index.html`).isFile) return c;
-    } catch { /* next */ }
-  }
-  return candidates[1]!;
+  ], (root) => `${root}/index.html`);
 }
 
 /** Reads every file of `root` and `root/vendor` into a map keyed by URL path ("/app.js"). */
